@@ -1,0 +1,32 @@
+// Shared pieces of the senti command line: exit codes, the common flags every subcommand
+// takes (threads, verbosity), and the registry of subcommands. Only apps/ parses arguments.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace senti::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitRuntimeError = 1,  // the command was well-formed but failed (bad file, bad model, ...)
+  kExitUsage = 2,         // the command line itself is wrong
+};
+
+struct CommonOptions {
+  int threads = 0;  // 0: $SENTI_THREADS, else all hardware threads
+  bool quiet = false;
+  bool verbose = false;
+};
+
+// Adds -t/--threads, -q/--quiet, -v/--verbose to a subcommand.
+void add_common_options(CLI::App& cmd, CommonOptions& common);
+// Applies verbosity and resolves the thread count (validating $SENTI_THREADS).
+int apply_common_options(const CommonOptions& common);
+
+// Each subcommand registers itself: it adds its options and returns the action to run.
+using Action = std::function<int()>;
+Action register_tokenize(CLI::App& app);
+Action register_vocab(CLI::App& app);
+
+}  // namespace senti::cli

@@ -1,0 +1,64 @@
+#include "input.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "text/utf8.h"
+#include "util/error.h"
+
+namespace senti::cli {
+
+TextReader::TextReader(const std::string& path) : name_(path.empty() || path == "-" ? "<stdin>" : path) {
+  if (path.empty() || path == "-") {
+    file_ = stdin;
+  } else {
+    file_ = std::fopen(path.c_str(), "rb");
+    if (!file_)
+      fail(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+           "cannot open '" + path + "': " + std::strerror(errno));
+    owned_ = true;
+    struct stat st;
+    if (::fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) total_bytes_ = static_cast<uint64_t>(st.st_size);
+  }
+}
+
+TextReader::~TextReader() {
+  if (owned_ && file_) std::fclose(file_);
+}
+
+std::string text_of_line(const std::string& line) {
+  size_t i = line.find_first_not_of(" \t");
+  if (i != std::string::npos && line[i] == '{') {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.is_object()) {
+      auto it = j.find("text");
+      if (it != j.end() && it->is_string()) return it->get<std::string>();
+    }
+  }
+  return text::repair_utf8(line);
+}
+
+bool TextReader::next_chunk(std::vector<std::string>& out, size_t max_texts) {
+  char* buf = nullptr;
+  size_t cap = 0;
+  size_t got = 0;
+  while (got < max_texts) {
+    ssize_t n = ::getline(&buf, &cap, file_);
+    if (n < 0) break;
+    bytes_read_ += static_cast<uint64_t>(n);
+    ++line_no_;
+    std::string line(buf, static_cast<size_t>(n));
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    out.push_back(text_of_line(line));
+    ++got;
+  }
+  std::free(buf);
+  if (std::ferror(file_)) fail(ErrorCode::kIo, "cannot read '" + name_ + "': " + std::strerror(errno));
+  return got > 0;
+}
+
+}  // namespace senti::cli

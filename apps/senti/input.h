@@ -1,0 +1,35 @@
+// Reading texts for the CLI: from arguments, a file or stdin, one text per line; a line that
+// parses as a JSON object with a string "text" field is taken as JSONL. Streams in chunks so
+// memory stays constant on files of any length.
+#pragma once
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace senti::cli {
+
+class TextReader {
+ public:
+  // path "-" or empty: stdin. Errors name the file.
+  explicit TextReader(const std::string& path);
+  ~TextReader();
+  TextReader(const TextReader&) = delete;
+  TextReader& operator=(const TextReader&) = delete;
+
+  // Appends up to max_texts texts; false when the input is exhausted and nothing was read.
+  bool next_chunk(std::vector<std::string>& out, size_t max_texts);
+  // Byte position (for progress) and size (0 if unknown, e.g. a pipe).
+  uint64_t bytes_read() const { return bytes_read_; }
+  uint64_t total_bytes() const { return total_bytes_; }
+
+ private:
+  std::FILE* file_ = nullptr;
+  bool owned_ = false;
+  std::string name_;
+  uint64_t bytes_read_ = 0, total_bytes_ = 0, line_no_ = 0;
+};
+
+// The text of one input line: the "text" field of a JSON object line, else the line itself.
+std::string text_of_line(const std::string& line);
+
+}  // namespace senti::cli

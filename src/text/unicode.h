@@ -1,0 +1,26 @@
+// Character classes and mappings exactly as Hugging Face's BertNormalizer and BertPreTokenizer
+// define them (tokenizers/src/normalizers/bert.rs, pre_tokenizers/bert.rs). ASCII goes through
+// a table; everything else through utf8proc. Knows nothing of words or tokens.
+#pragma once
+#include <cstdint>
+
+namespace senti::text {
+
+// Rust's char::is_whitespace (the Unicode White_Space property), plus \t \n \r.
+bool is_bert_whitespace(char32_t c);
+// Categories Cc, Cf, Cn, Co, except \t \n \r, which count as whitespace.
+bool is_bert_control(char32_t c);
+// ASCII punctuation (which includes $ + < = > ^ ` | ~) or any Unicode P* category.
+bool is_bert_punctuation(char32_t c);
+// CJK Unified Ideographs blocks as listed in BERT's original tokenization.py.
+bool is_cjk_char(char32_t c);
+// Unicode category Mn (nonspacing mark): what strip_accents removes after NFD.
+bool is_nonspacing_mark(char32_t c);
+// Canonical combining class (for canonical reordering after decomposition).
+int combining_class(char32_t c);
+// Canonical (NFD) decomposition of one code point into out (capacity >= 4); returns the count.
+int nfd_decompose(char32_t c, char32_t* out, int capacity);
+// Full lowercase mapping (as Rust's char::to_lowercase): writes 1 or 2 code points.
+int to_lower_full(char32_t c, char32_t* out);
+
+}  // namespace senti::text

@@ -1,0 +1,32 @@
+// Progress: reports long work on stderr. On a terminal it redraws one bar with count, rate and
+// ETA; otherwise (logs, CI) it prints a plain line at most every `log_interval_s` seconds.
+// It knows nothing about what is being counted beyond a unit name. Thread-safe add().
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace senti {
+
+class Progress {
+ public:
+  // total == 0 means unknown (no ETA, no percentage).
+  Progress(std::string label, uint64_t total, std::string unit, bool enabled = true);
+  ~Progress();
+  void add(uint64_t n);
+  void set_suffix(std::string suffix);  // e.g. "loss 0.412 lr 3e-5"
+  void finish();
+
+ private:
+  void draw(bool final_line);
+
+  std::string label_, unit_, suffix_;
+  uint64_t total_, done_ = 0;
+  bool enabled_, tty_, finished_ = false;
+  double log_interval_s_ = 10.0;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+  std::mutex mutex_;
+};
+
+}  // namespace senti
