@@ -2,45 +2,42 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
+
 namespace senti::text {
 
-bool is_bert_whitespace(char32_t c) {
-  switch (c) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
-      return true;
-    default:
-      return c >= 0x2000 && c <= 0x200A;
-  }
-}
+namespace {
+struct ClassRange {
+  char32_t first, last;
+  CharClass cls;
+};
+constexpr ClassRange kClassRanges[] = {
+#include "text/unicode_classes.inc"
+};
+}  // namespace
 
-bool is_bert_control(char32_t c) {
-  if (c == '\t' || c == '\n' || c == '\r') return false;
-  if (c < 0x20 || c == 0x7F) return true;
-  if (c < 0x80) return false;
-  switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-    case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF:
-    case UTF8PROC_CATEGORY_CN: case UTF8PROC_CATEGORY_CO:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_bert_punctuation(char32_t c) {
+CharClass bert_char_class(char32_t c) {
   if (c < 0x80) {
-    return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
-           (c >= 123 && c <= 126);
+    if (c == '\t' || c == '\n' || c == '\r' || c == ' ') return CharClass::kWhitespace;
+    if (c < 0x20 || c == 0x7F) return CharClass::kControl;  // includes \v and \f: removed first
+    if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126))
+      return CharClass::kPunctuation;
+    return CharClass::kOrdinary;
   }
-  switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-    case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
-    case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
-    case UTF8PROC_CATEGORY_PO:
-      return true;
-    default:
-      return false;
-  }
+  const ClassRange* end = kClassRanges + sizeof(kClassRanges) / sizeof(kClassRanges[0]);
+  const ClassRange* it =
+      std::upper_bound(kClassRanges, end, c, [](char32_t v, const ClassRange& r) { return v < r.first; });
+  if (it == kClassRanges) return CharClass::kOrdinary;
+  --it;
+  return c <= it->last ? it->cls : CharClass::kOrdinary;
 }
+
+bool is_bert_whitespace(char32_t c) {
+  // \v and \f are whitespace to the pre-tokenizer (clean_text removes them before it sees them).
+  return c == 0x0B || c == 0x0C || c == 0x85 || bert_char_class(c) == CharClass::kWhitespace;
+}
+bool is_bert_control(char32_t c) { return bert_char_class(c) == CharClass::kControl; }
+bool is_bert_punctuation(char32_t c) { return bert_char_class(c) == CharClass::kPunctuation; }
 
 bool is_cjk_char(char32_t c) {
   return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
@@ -49,10 +46,7 @@ bool is_cjk_char(char32_t c) {
          (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
-bool is_nonspacing_mark(char32_t c) {
-  if (c < 0x300) return false;
-  return utf8proc_category(static_cast<utf8proc_int32_t>(c)) == UTF8PROC_CATEGORY_MN;
-}
+bool is_nonspacing_mark(char32_t c) { return bert_char_class(c) == CharClass::kNonspacingMark; }
 
 int combining_class(char32_t c) {
   if (c < 0x300) return 0;

@@ -1,14 +1,26 @@
 // Character classes and mappings exactly as Hugging Face's BertNormalizer and BertPreTokenizer
-// define them (tokenizers/src/normalizers/bert.rs, pre_tokenizers/bert.rs). ASCII goes through
-// a table; everything else through utf8proc. Knows nothing of words or tokens.
+// apply them. The classes of non-ASCII code points come from unicode_classes.inc, generated
+// from the reference tokenizer itself (tools/gen-unicode-classes.js): its Rust crates use
+// Unicode tables older than utf8proc's, so newer characters are ordinary letters there.
+// Decomposition and case mapping come from utf8proc. Knows nothing of words or tokens.
 #pragma once
 #include <cstdint>
 
 namespace senti::text {
 
+enum class CharClass : uint8_t {
+  kOrdinary,        // part of a word
+  kControl,         // removed by clean_text (Cc, Cf, Co in HF's tables; not \t \n \r)
+  kWhitespace,      // splits words (Rust's char::is_whitespace)
+  kPunctuation,     // its own word (ASCII punctuation or a P* category)
+  kNonspacingMark,  // removed by strip_accents after NFD (Mn)
+};
+
+CharClass bert_char_class(char32_t c);
+
 // Rust's char::is_whitespace (the Unicode White_Space property), plus \t \n \r.
 bool is_bert_whitespace(char32_t c);
-// Categories Cc, Cf, Cn, Co, except \t \n \r, which count as whitespace.
+// Categories Cc, Cf, Co (not Cn: HF keeps unassigned code points), except \t \n \r, which count as whitespace.
 bool is_bert_control(char32_t c);
 // ASCII punctuation (which includes $ + < = > ^ ` | ~) or any Unicode P* category.
 bool is_bert_punctuation(char32_t c);
