@@ -1,0 +1,106 @@
+// The senti binary as a user runs it: exit codes, --help, --version, tokenize and vocab.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include "test_util.h"
+
+namespace {
+struct Result {
+  int code;
+  std::string out;
+};
+
+// Runs the senti binary with a shell-quoted argument string; captures stdout (stderr to a file).
+Result run(const std::string& args, const std::string& input = "") {
+  std::string err = ::testing::TempDir() + "/senti_stderr.txt";
+  std::string cmd = std::string(SENTI_BINARY) + " " + args + " 2>" + err;
+  if (!input.empty()) {
+    std::string in = ::testing::TempDir() + "/senti_stdin.txt";
+    std::ofstream(in) << input;
+    cmd += " <" + in;
+  } else {
+    cmd += " </dev/null";
+  }
+  Result r{0, ""};
+  FILE* p = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string write_tiny_vocab() {
+  std::string dir = ::testing::TempDir() + "/cli_model";
+  std::system(("mkdir -p " + dir).c_str());
+  std::ofstream(dir + "/vocab.txt") << "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\nworld\n!\n";
+  return dir;
+}
+}  // namespace
+
+TEST(Cli, HelpVersionAndUsageErrors) {
+  Result r = run("--help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("tokenize"), std::string::npos);
+  r = run("--version");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("senti "), std::string::npos);
+  EXPECT_EQ(run("").code, 2);                     // no subcommand
+  EXPECT_EQ(run("frobnicate").code, 2);           // unknown subcommand
+  EXPECT_EQ(run("tokenize --threads 0 x").code, 2);  // out-of-range flag
+  r = run("tokenize --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("head+tail"), std::string::npos);  // defaults are shown
+}
+
+TEST(Cli, TokenizeArgumentsStdinAndJsonl) {
+  std::string dir = write_tiny_vocab();
+  Result r = run("tokenize --tokenizer " + dir + " 'Hello world!'");
+  ASSERT_EQ(r.code, 0);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["ids"], nlohmann::json({2, 5, 6, 7, 3}));
+  EXPECT_EQ(j["tokens"][1], "hello");
+  EXPECT_EQ(j["offsets"][2], nlohmann::json({6, 11}));
+
+  r = run("tokenize --tokenizer " + dir, "hello\n{\"text\": \"world\"}\n{not json\n");
+  ASSERT_EQ(r.code, 0);
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(r.out);
+  for (std::string l; std::getline(in, l);) lines.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["ids"], nlohmann::json({2, 5, 3}));
+  EXPECT_EQ(lines[1]["ids"], nlohmann::json({2, 6, 3}));  // JSONL object: its "text"
+  EXPECT_EQ(lines[2]["tokens"][1], "[UNK]");            // not JSON: the line itself
+}
+
+TEST(Cli, RuntimeErrorsExitWithOne) {
+  EXPECT_EQ(run("tokenize --tokenizer /nonexistent hello").code, 1);
+  std::string bad = ::testing::TempDir() + "/bad_tokenizer.json";
+  std::ofstream(bad) << "{\"model\": {\"type\": \"BPE\"}}";
+  EXPECT_EQ(run("tokenize --tokenizer " + bad + " hello").code, 1);
+}
+
+TEST(Cli, VocabTrainsAVocabularyFile) {
+  std::string dir = ::testing::TempDir() + "/cli_corpus";
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  std::ofstream(dir + "/corpus.txt") << "the movie was great\nthe movie was bad\ngreat great movie\n";
+  std::string out = dir + "/vocab.txt";
+  Result r = run("vocab --data " + dir + "/corpus.txt --size 40 --min-frequency 1 --out " + out + " -q");
+  ASSERT_EQ(r.code, 0);
+  std::ifstream in(out);
+  std::vector<std::string> tokens;
+  for (std::string l; std::getline(in, l);) tokens.push_back(l);
+  EXPECT_EQ(tokens.size(), 40u);
+  EXPECT_EQ(tokens[0], "[PAD]");
+  EXPECT_NE(std::find(tokens.begin(), tokens.end(), "movie"), tokens.end());
+  // and it loads as a tokenizer
+  r = run("tokenize --tokenizer " + out + " 'great movie'");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["tokens"], nlohmann::json({"[CLS]", "great", "movie", "[SEP]"}));
+}

@@ -1,0 +1,27 @@
+// Helpers shared by the tests: where ../shared is, tiny tokenizers built in memory.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "util/file.h"
+
+namespace senti::test {
+
+// ../shared beside the project root (override with $SENTI_SHARED_DIR); empty if absent.
+inline std::string shared_dir() {
+  if (const char* env = std::getenv("SENTI_SHARED_DIR"); env && *env) return env;
+  std::string dir = std::string(SENTI_SOURCE_DIR) + "/../shared";
+  return is_directory(dir) ? dir : std::string();
+}
+
+inline std::string source_dir() { return SENTI_SOURCE_DIR; }
+
+}  // namespace senti::test
+
+// Skips the current test with a clear message when ../shared is not there.
+#define SENTI_REQUIRE_SHARED(path_var)                                                    \
+  std::string path_var = ::senti::test::shared_dir();                                     \
+  if (path_var.empty())                                                                   \
+    GTEST_SKIP() << "../shared is absent (set SENTI_SHARED_DIR to its location to run this test)"
