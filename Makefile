@@ -1,0 +1,27 @@
+# Thin wrapper over CMake presets. The two commands of the README:
+#   make run    install what is missing, build, start the main job
+#   make test   install what is missing, build, run every test
+PRESET ?= release
+BUILD := build/$(PRESET)
+SENTI := $(BUILD)/apps/senti/senti
+
+.PHONY: run test build deps clean bench-tokenizer
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET)
+
+run: build
+	@scripts/run-demo $(SENTI)
+
+test: build
+	@ctest --preset $(PRESET)
+
+bench-tokenizer: build
+	@bench/tokenizer.sh
+
+clean:
+	rm -rf build
