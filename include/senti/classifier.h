@@ -1,0 +1,70 @@
+// senti's public C++ API for inference: load a DistilBERT sequence classifier from a Hugging
+// Face checkpoint folder and classify texts, with results shaped like the Hugging Face
+// text-classification pipeline. Thread-safe: concurrent calls are serialized internally.
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace senti {
+
+enum class Truncation { kHead, kTail, kHeadTail };
+// The pipeline's function_to_apply; kDefault = sigmoid for one label or multi-label problems,
+// softmax otherwise (as transformers decides).
+enum class ScoreFunction { kDefault, kSoftmax, kSigmoid, kNone };
+
+struct ClassifyOptions {
+  size_t max_length = 0;  // tokens per window including [CLS]/[SEP]; 0 = the model's maximum
+  Truncation truncation = Truncation::kHeadTail;
+  size_t head_tokens = 0;  // head+tail: content tokens from the start (0 = 128/510 of the budget)
+  // Sliding window over long texts (0 = off): windows of `window` tokens (incl. specials),
+  // consecutive windows sharing `stride` tokens; the logits of all windows are averaged.
+  size_t window = 0;
+  size_t stride = 0;
+  int top_k = 1;  // labels returned per text, best first; -1 = all
+  ScoreFunction function = ScoreFunction::kDefault;
+};
+
+struct LabelScore {
+  std::string label;
+  float score;
+};
+
+struct ModelInfo {
+  std::string path;
+  std::vector<std::string> labels;
+  size_t max_length = 0;
+  int64_t dim = 0, layers = 0, heads = 0, vocab_size = 0, parameters = 0;
+  std::string weights_dtype;  // as stored in model.safetensors
+  std::string problem_type;
+};
+
+struct LoadOptions {
+  int threads = 0;  // 0 = $SENTI_THREADS, else all hardware threads
+};
+
+class Classifier {
+ public:
+  static std::unique_ptr<Classifier> load(const std::string& model_dir, const LoadOptions& options = {});
+  ~Classifier();
+
+  const ModelInfo& info() const;
+  // Raw logits per text, (num_labels) each.
+  std::vector<std::vector<float>> logits(const std::vector<std::string_view>& texts,
+                                         const ClassifyOptions& options = {}) const;
+  // Labels with scores per text, best first (top_k of them).
+  std::vector<std::vector<LabelScore>> classify(const std::vector<std::string_view>& texts,
+                                                const ClassifyOptions& options = {}) const;
+  // Scores from logits as classify() computes them (for callers that keep logits).
+  std::vector<LabelScore> scores_from_logits(const std::vector<float>& logits, const ClassifyOptions& options) const;
+  // Token counts per text after tokenization (before truncation), for metrics and batching.
+  size_t count_tokens(std::string_view text) const;
+
+ private:
+  struct Impl;
+  explicit Classifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace senti

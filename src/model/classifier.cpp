@@ -1,0 +1,189 @@
+// Implements include/senti/classifier.h: tokenizer + DistilBERT + scores, with truncation or
+// sliding windows for long texts and bounded-size packed batches.
+#include "senti/classifier.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <numeric>
+
+#include "kernels/runtime.h"
+#include "model/distilbert.h"
+#include "text/tokenizer.h"
+#include "util/error.h"
+#include "util/thread_pool.h"
+
+namespace senti {
+
+namespace {
+// Tokens per forward pass: bounds activation memory (about 20 MB per 1k tokens for base).
+constexpr size_t kMaxBatchTokens = 16384;
+
+text::TruncationStrategy to_text(Truncation t) {
+  switch (t) {
+    case Truncation::kHead: return text::TruncationStrategy::kHead;
+    case Truncation::kTail: return text::TruncationStrategy::kTail;
+    case Truncation::kHeadTail: return text::TruncationStrategy::kHeadTail;
+  }
+  return text::TruncationStrategy::kHeadTail;
+}
+}  // namespace
+
+struct Classifier::Impl {
+  ModelInfo info;
+  std::unique_ptr<model::DistilBert> model;
+  std::unique_ptr<text::Tokenizer> tokenizer;
+  std::unique_ptr<ThreadPool> pool;
+  mutable model::Workspace workspace;
+  mutable std::mutex mutex;
+  int32_t cls_id = -1, sep_id = -1;
+
+  // Token windows for one text: one (truncated) window, or several when a sliding window is on.
+  void windows(std::string_view text, const ClassifyOptions& o, std::vector<std::vector<int32_t>>& out) const {
+    const size_t max_len = o.max_length ? std::min(o.max_length, info.max_length) : info.max_length;
+    if (o.window == 0) {
+      text::EncodeOptions eo;
+      eo.truncation.max_length = max_len;
+      eo.truncation.strategy = to_text(o.truncation);
+      eo.truncation.head_tokens = o.head_tokens;
+      text::Encoding e = tokenizer->encode(text, eo);
+      out.emplace_back(e.ids.begin(), e.ids.end());
+      return;
+    }
+    text::EncodeOptions eo;
+    eo.add_special_tokens = false;
+    text::Encoding content = tokenizer->encode(text, eo);
+    const size_t specials = tokenizer->num_special_tokens();
+    const size_t window = std::min(o.window, max_len);
+    if (window <= specials + 1) fail(ErrorCode::kInvalidArgument, "window must exceed the special tokens");
+    const size_t span = window - specials;
+    if (o.stride >= span) fail(ErrorCode::kInvalidArgument, "stride must be smaller than the window's content");
+    const size_t step = span - o.stride;
+    const size_t n = content.ids.size();
+    for (size_t start = 0;; start += step) {
+      size_t end = std::min(n, start + span);
+      std::vector<int32_t> ids;
+      ids.reserve(end - start + specials);
+      for (const auto& piece : tokenizer->config().single_template) {
+        if (piece.is_sequence) ids.insert(ids.end(), content.ids.begin() + start, content.ids.begin() + end);
+        else ids.insert(ids.end(), piece.ids.begin(), piece.ids.end());
+      }
+      out.push_back(std::move(ids));
+      if (end >= n) break;
+    }
+  }
+};
+
+Classifier::Classifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Classifier::~Classifier() = default;
+
+std::unique_ptr<Classifier> Classifier::load(const std::string& dir, const LoadOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  const int threads = resolve_threads(options.threads);
+  kernels::set_num_threads(threads);
+  impl->pool = std::make_unique<ThreadPool>(threads);
+  impl->model = model::DistilBert::load(dir);
+  impl->tokenizer = std::make_unique<text::Tokenizer>(text::Tokenizer::from_path(dir));
+  const auto& c = impl->model->config();
+  if (static_cast<int64_t>(impl->tokenizer->vocab().size()) != c.vocab_size)
+    fail(ErrorCode::kParse, dir + ": the tokenizer has " + std::to_string(impl->tokenizer->vocab().size()) +
+                                " tokens but config.json says vocab_size " + std::to_string(c.vocab_size));
+  ModelInfo& info = impl->info;
+  info.path = dir;
+  info.labels = c.id2label;
+  info.max_length = static_cast<size_t>(c.max_position_embeddings);
+  if (size_t m = impl->tokenizer->config().model_max_length; m > 0) info.max_length = std::min(info.max_length, m);
+  info.dim = c.dim;
+  info.layers = c.n_layers;
+  info.heads = c.n_heads;
+  info.vocab_size = c.vocab_size;
+  info.parameters = impl->model->num_parameters();
+  info.problem_type = c.problem_type;
+  auto weights = io::SafetensorsFile::open(dir + "/model.safetensors");
+  info.weights_dtype = weights->tensors().empty() ? "F32" : io::dtype_name(weights->tensors().begin()->second.dtype);
+  if (!impl->model->has_classifier())
+    fail(ErrorCode::kUnsupported, dir + ": the checkpoint has no sequence-classification head (pre_classifier, "
+                                        "classifier); fine-tune it first with `senti train`");
+  return std::unique_ptr<Classifier>(new Classifier(std::move(impl)));
+}
+
+const ModelInfo& Classifier::info() const { return impl_->info; }
+
+size_t Classifier::count_tokens(std::string_view text) const {
+  text::EncodeOptions eo;
+  return impl_->tokenizer->encode(text, eo).size();
+}
+
+std::vector<std::vector<float>> Classifier::logits(const std::vector<std::string_view>& texts,
+                                                   const ClassifyOptions& o) const {
+  Impl& s = *impl_;
+  // Tokenize on the pool.
+  std::vector<std::vector<std::vector<int32_t>>> windows(texts.size());
+  s.pool->parallel_for(texts.size(), 8, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; ++i) s.windows(texts[i], o, windows[i]);
+  });
+  const int64_t L = static_cast<int64_t>(s.info.labels.size());
+  std::vector<std::vector<float>> out(texts.size(), std::vector<float>(static_cast<size_t>(L), 0.f));
+  std::vector<size_t> counts(texts.size(), 0);
+  // Flatten windows, then run in packed batches of bounded token count.
+  std::vector<std::pair<size_t, const std::vector<int32_t>*>> items;
+  for (size_t i = 0; i < texts.size(); ++i)
+    for (const auto& w : windows[i]) items.push_back({i, &w});
+  std::lock_guard<std::mutex> lock(s.mutex);
+  size_t pos = 0;
+  while (pos < items.size()) {
+    std::vector<std::vector<int32_t>> batch;
+    std::vector<size_t> owner;
+    size_t tokens = 0;
+    while (pos < items.size() && (batch.empty() || tokens + items[pos].second->size() <= kMaxBatchTokens)) {
+      tokens += items[pos].second->size();
+      batch.push_back(*items[pos].second);
+      owner.push_back(items[pos].first);
+      ++pos;
+    }
+    std::vector<float> lg = s.model->classify(batch, s.workspace);
+    for (size_t b = 0; b < batch.size(); ++b) {
+      for (int64_t l = 0; l < L; ++l) out[owner[b]][l] += lg[b * L + l];
+      ++counts[owner[b]];
+    }
+  }
+  for (size_t i = 0; i < out.size(); ++i)
+    if (counts[i] > 1)
+      for (float& v : out[i]) v /= static_cast<float>(counts[i]);
+  return out;
+}
+
+std::vector<LabelScore> Classifier::scores_from_logits(const std::vector<float>& lg, const ClassifyOptions& o) const {
+  const ModelInfo& info = impl_->info;
+  ScoreFunction f = o.function;
+  if (f == ScoreFunction::kDefault)
+    f = (info.labels.size() == 1 || info.problem_type == "multi_label_classification") ? ScoreFunction::kSigmoid
+                                                                                         : ScoreFunction::kSoftmax;
+  std::vector<float> scores(lg);
+  if (f == ScoreFunction::kSoftmax) {
+    float mx = *std::max_element(scores.begin(), scores.end());
+    double sum = 0;
+    for (float& v : scores) sum += (v = std::exp(v - mx));
+    for (float& v : scores) v = static_cast<float>(v / sum);
+  } else if (f == ScoreFunction::kSigmoid) {
+    for (float& v : scores) v = 1.f / (1.f + std::exp(-v));
+  }
+  std::vector<size_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+  size_t k = o.top_k < 0 ? order.size() : std::min(order.size(), static_cast<size_t>(std::max(o.top_k, 1)));
+  std::vector<LabelScore> out;
+  for (size_t i = 0; i < k; ++i) out.push_back({info.labels[order[i]], scores[order[i]]});
+  return out;
+}
+
+std::vector<std::vector<LabelScore>> Classifier::classify(const std::vector<std::string_view>& texts,
+                                                          const ClassifyOptions& o) const {
+  auto lg = logits(texts, o);
+  std::vector<std::vector<LabelScore>> out;
+  out.reserve(lg.size());
+  for (const auto& l : lg) out.push_back(scores_from_logits(l, o));
+  return out;
+}
+
+}  // namespace senti

@@ -1,0 +1,177 @@
+#include "model/distilbert.h"
+
+#include <cstring>
+
+#include "kernels/ops.h"
+#include "util/error.h"
+#include "util/file.h"
+#include "util/log.h"
+
+namespace senti::model {
+
+using kernels::Epilogue;
+using kernels::padded_rows;
+
+namespace {
+constexpr float kLayerNormEps = 1e-12f;  // nn.LayerNorm(eps=1e-12) throughout DistilBERT (modeling_distilbert.py)
+
+Tensor concat_rows(const std::vector<const Tensor*>& parts) {
+  int64_t rows = 0, cols = parts[0]->rank() == 2 ? parts[0]->dim(1) : 1;
+  for (const Tensor* p : parts) rows += p->dim(0);
+  Tensor out(parts[0]->rank() == 2 ? std::vector<int64_t>{rows, cols} : std::vector<int64_t>{rows});
+  float* dst = out.mutable_data();
+  for (const Tensor* p : parts) {
+    std::memcpy(dst, p->data(), static_cast<size_t>(p->numel()) * sizeof(float));
+    dst += p->numel();
+  }
+  return out;
+}
+
+Epilogue activation_epilogue(Activation a) {
+  switch (a) {
+    case Activation::kGeluErf: return Epilogue::kGeluErf;
+    case Activation::kGeluTanh: return Epilogue::kGeluTanh;
+    case Activation::kRelu: return Epilogue::kRelu;
+  }
+  return Epilogue::kGeluErf;
+}
+}  // namespace
+
+std::string encoder_prefix(const io::SafetensorsFile& weights) {
+  if (weights.find("distilbert.embeddings.word_embeddings.weight")) return "distilbert.";
+  if (weights.find("embeddings.word_embeddings.weight")) return "";
+  fail(ErrorCode::kNotFound, weights.path() +
+                                 ": no DistilBERT embeddings (expected 'distilbert.embeddings.word_embeddings.weight')");
+}
+
+std::unique_ptr<DistilBert> DistilBert::load(const std::string& dir) {
+  if (!is_directory(dir)) fail(ErrorCode::kNotFound, "model folder '" + dir + "' does not exist");
+  DistilBertConfig config = DistilBertConfig::from_file(dir + "/config.json");
+  const std::string st = dir + "/model.safetensors";
+  if (!file_exists(st)) {
+    if (file_exists(dir + "/pytorch_model.bin"))
+      fail(ErrorCode::kUnsupported, dir + " holds pytorch_model.bin only; senti reads model.safetensors "
+                                          "(convert with transformers: model.save_pretrained(dir, safe_serialization=True))");
+    fail(ErrorCode::kNotFound, "'" + st + "' does not exist");
+  }
+  auto weights = io::SafetensorsFile::open(st);
+  return std::make_unique<DistilBert>(std::move(config), *weights);
+}
+
+DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w) : config_(std::move(config)) {
+  const int64_t D = config_.dim, H = config_.hidden_dim, V = config_.vocab_size, P = config_.max_position_embeddings;
+  const std::string p = encoder_prefix(w);
+  auto load = [&](const std::string& name, std::vector<int64_t> shape) {
+    Tensor t = w.load_f32(name, shape);
+    num_parameters_ += t.numel();
+    return t;
+  };
+  word_embeddings_ = load(p + "embeddings.word_embeddings.weight", {V, D});
+  position_embeddings_ = load(p + "embeddings.position_embeddings.weight", {P, D});
+  emb_ln_w_ = load(p + "embeddings.LayerNorm.weight", {D});
+  emb_ln_b_ = load(p + "embeddings.LayerNorm.bias", {D});
+  for (int64_t i = 0; i < config_.n_layers; ++i) {
+    const std::string l = p + "transformer.layer." + std::to_string(i) + ".";
+    Layer layer;
+    Tensor qw = load(l + "attention.q_lin.weight", {D, D}), qb = load(l + "attention.q_lin.bias", {D});
+    Tensor kw = load(l + "attention.k_lin.weight", {D, D}), kb = load(l + "attention.k_lin.bias", {D});
+    Tensor vw = load(l + "attention.v_lin.weight", {D, D}), vb = load(l + "attention.v_lin.bias", {D});
+    layer.qkv = kernels::Linear(concat_rows({&qw, &kw, &vw}), concat_rows({&qb, &kb, &vb}));
+    layer.out = kernels::Linear(load(l + "attention.out_lin.weight", {D, D}), load(l + "attention.out_lin.bias", {D}));
+    layer.lin1 = kernels::Linear(load(l + "ffn.lin1.weight", {H, D}), load(l + "ffn.lin1.bias", {H}));
+    layer.lin2 = kernels::Linear(load(l + "ffn.lin2.weight", {D, H}), load(l + "ffn.lin2.bias", {D}));
+    layer.sa_ln_w = load(l + "sa_layer_norm.weight", {D});
+    layer.sa_ln_b = load(l + "sa_layer_norm.bias", {D});
+    layer.out_ln_w = load(l + "output_layer_norm.weight", {D});
+    layer.out_ln_b = load(l + "output_layer_norm.bias", {D});
+    layers_.push_back(std::move(layer));
+  }
+  if (w.find("classifier.weight") || w.find("pre_classifier.weight")) {
+    const int64_t L = config_.num_labels();
+    pre_classifier_ = kernels::Linear(load("pre_classifier.weight", {D, D}), load("pre_classifier.bias", {D}));
+    classifier_ = kernels::Linear(load("classifier.weight", {L, D}), load("classifier.bias", {L}));
+    has_classifier_ = true;
+  }
+  if (w.find("vocab_transform.weight")) {
+    vocab_transform_ = kernels::Linear(load("vocab_transform.weight", {D, D}), load("vocab_transform.bias", {D}));
+    vocab_ln_w_ = load("vocab_layer_norm.weight", {D});
+    vocab_ln_b_ = load("vocab_layer_norm.bias", {D});
+    // vocab_projector.weight is tied to the word embeddings (and usually not stored).
+    vocab_projector_ = kernels::Linear(word_embeddings_, load("vocab_projector.bias", {V}));
+    has_mlm_ = true;
+  }
+  if (!has_classifier_ && !has_mlm_) log::debug(w.path() + ": encoder only (no task head)");
+}
+
+const float* DistilBert::encode(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws) const {
+  const int64_t D = config_.dim, H = config_.hidden_dim;
+  ws.ids.clear();
+  ws.positions.clear();
+  ws.seqs.clear();
+  for (const auto& s : sequences) {
+    if (static_cast<int64_t>(s.size()) > config_.max_position_embeddings)
+      fail(ErrorCode::kInvalidArgument, "sequence of " + std::to_string(s.size()) + " tokens exceeds max_position_embeddings " +
+                                            std::to_string(config_.max_position_embeddings));
+    ws.seqs.push_back({static_cast<int64_t>(ws.ids.size()), static_cast<int64_t>(s.size())});
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] < 0 || s[i] >= config_.vocab_size)
+        fail(ErrorCode::kInvalidArgument, "token id " + std::to_string(s[i]) + " is outside the vocabulary of " +
+                                              std::to_string(config_.vocab_size));
+      ws.ids.push_back(s[i]);
+      ws.positions.push_back(static_cast<int32_t>(i));
+    }
+  }
+  const int64_t T = static_cast<int64_t>(ws.ids.size());
+  const int64_t Tp = padded_rows(T);
+  float* x = ws.x.get(static_cast<size_t>(Tp * D));     // (T, D)
+  float* qkv = ws.qkv.get(static_cast<size_t>(Tp * 3 * D));  // (T, 3D)
+  float* ctx = ws.ctx.get(static_cast<size_t>(Tp * D));  // (T, D)
+  float* hid = ws.hidden.get(static_cast<size_t>(Tp * H));  // (T, H)
+  if (T == 0) return x;
+
+  kernels::embed_tokens(ws.ids.data(), ws.positions.data(), T, word_embeddings_.data(), position_embeddings_.data(), D, x);
+  kernels::layernorm_forward(x, emb_ln_w_.data(), emb_ln_b_.data(), T, D, kLayerNormEps, x);
+  const Epilogue act = activation_epilogue(config_.activation);
+  for (const Layer& l : layers_) {
+    l.qkv.forward(x, T, qkv);
+    kernels::attention_forward(qkv, ws.seqs, D, config_.n_heads, ctx);
+    l.out.forward(ctx, T, x, Epilogue::kResidual);  // x = ctx·Woᵀ + bo + x
+    kernels::layernorm_forward(x, l.sa_ln_w.data(), l.sa_ln_b.data(), T, D, kLayerNormEps, x);
+    l.lin1.forward(x, T, hid, act);
+    l.lin2.forward(hid, T, x, Epilogue::kResidual);
+    kernels::layernorm_forward(x, l.out_ln_w.data(), l.out_ln_b.data(), T, D, kLayerNormEps, x);
+  }
+  return x;
+}
+
+std::vector<float> DistilBert::classify(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws) const {
+  if (!has_classifier_)
+    fail(ErrorCode::kUnsupported, "this checkpoint has no sequence-classification head (pre_classifier, classifier); "
+                                  "fine-tune it first with `senti train`");
+  const int64_t D = config_.dim, L = config_.num_labels();
+  const float* x = encode(sequences, ws);
+  const int64_t B = static_cast<int64_t>(sequences.size());
+  const int64_t Bp = padded_rows(B);
+  float* cls = ws.cls.get(static_cast<size_t>(Bp * D));
+  float* pre = ws.pre.get(static_cast<size_t>(Bp * D));
+  float* logits = ws.logits.get(static_cast<size_t>(Bp * L));
+  for (int64_t b = 0; b < B; ++b)  // hidden state of the first token ([CLS]) of each sequence
+    std::memcpy(cls + b * D, x + ws.seqs[b].begin * D, static_cast<size_t>(D) * sizeof(float));
+  pre_classifier_.forward(cls, B, pre, Epilogue::kRelu);
+  classifier_.forward(pre, B, logits);
+  return std::vector<float>(logits, logits + B * L);
+}
+
+const float* DistilBert::mlm_logits(Workspace& ws) const {
+  if (!has_mlm_) fail(ErrorCode::kUnsupported, "this checkpoint has no masked-LM head (vocab_transform, vocab_projector)");
+  const int64_t D = config_.dim, V = config_.vocab_size;
+  const int64_t T = static_cast<int64_t>(ws.ids.size()), Tp = padded_rows(T);
+  float* t = ws.ctx.get(static_cast<size_t>(Tp * D));
+  float* out = ws.mlm.get(static_cast<size_t>(Tp * V));
+  vocab_transform_.forward(ws.x.get(0), T, t, activation_epilogue(config_.activation));
+  kernels::layernorm_forward(t, vocab_ln_w_.data(), vocab_ln_b_.data(), T, D, kLayerNormEps, t);
+  vocab_projector_.forward(t, T, out);
+  return out;
+}
+
+}  // namespace senti::model

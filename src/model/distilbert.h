@@ -1,0 +1,67 @@
+// DistilBERT forward pass for inference: embeddings, post-LN transformer blocks, and the two
+// heads Hugging Face defines on top (sequence classification: [CLS] -> pre_classifier -> ReLU
+// -> classifier; masked LM: vocab_transform -> activation -> vocab_layer_norm -> projector tied
+// to the word embeddings). Weights load under Hugging Face's names from model.safetensors.
+// Batches are packed: sequences of different lengths are concatenated with no padding, so
+// dense layers never compute on padding and attention never crosses sequences.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/safetensors.h"
+#include "kernels/attention.h"
+#include "kernels/linear.h"
+#include "model/config.h"
+#include "tensor/tensor.h"
+
+namespace senti::model {
+
+// Reusable activation buffers, grown on demand and kept between calls (first touches of fresh
+// pages are expensive on these machines).
+struct Workspace {
+  FloatBuffer x, qkv, ctx, hidden, cls, pre, logits, mlm;
+  std::vector<int32_t> ids, positions;
+  std::vector<kernels::SequenceSpan> seqs;
+};
+
+class DistilBert {
+ public:
+  // Loads config.json and model.safetensors from a checkpoint folder.
+  static std::unique_ptr<DistilBert> load(const std::string& dir);
+  DistilBert(DistilBertConfig config, const io::SafetensorsFile& weights);
+
+  const DistilBertConfig& config() const { return config_; }
+  bool has_classifier() const { return has_classifier_; }
+  bool has_mlm_head() const { return has_mlm_; }
+  int64_t num_parameters() const { return num_parameters_; }
+
+  // Runs the encoder on a packed batch; returns the last hidden states, (tokens, dim), valid
+  // until the next call with the same workspace. Each sequence must fit max_position_embeddings.
+  const float* encode(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws) const;
+  // Classifier logits, (sequences, num_labels), row-major.
+  std::vector<float> classify(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws) const;
+  // Masked-LM logits for every token, (tokens, vocab_size), after encode().
+  const float* mlm_logits(Workspace& ws) const;
+
+ private:
+  struct Layer {
+    kernels::Linear qkv, out, lin1, lin2;
+    Tensor sa_ln_w, sa_ln_b, out_ln_w, out_ln_b;
+  };
+
+  DistilBertConfig config_;
+  Tensor word_embeddings_, position_embeddings_, emb_ln_w_, emb_ln_b_;
+  std::vector<Layer> layers_;
+  bool has_classifier_ = false, has_mlm_ = false;
+  kernels::Linear pre_classifier_, classifier_;
+  kernels::Linear vocab_transform_, vocab_projector_;
+  Tensor vocab_ln_w_, vocab_ln_b_;
+  int64_t num_parameters_ = 0;
+};
+
+// The prefix under which a checkpoint stores the encoder: "distilbert." for task models, ""
+// for a bare DistilBertModel.
+std::string encoder_prefix(const io::SafetensorsFile& weights);
+
+}  // namespace senti::model
