@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "util/error.h"
 #include "util/log.h"
 #include "util/thread_pool.h"
 
@@ -11,6 +12,46 @@ void add_common_options(CLI::App& cmd, CommonOptions& common) {
       ->check(CLI::Range(1, 1024));
   cmd.add_flag("-q,--quiet", common.quiet, "Only print errors on stderr");
   cmd.add_flag("-v,--verbose", common.verbose, "Print debug logs on stderr");
+}
+
+void add_model_options(CLI::App& cmd, ModelOptions& m) {
+  cmd.add_option("-m,--model", m.model_dir,
+                 "Model folder in Hugging Face layout (config.json, model.safetensors, vocab.txt or tokenizer.json); "
+                 "default: $SENTI_MODEL");
+  cmd.add_option("--function-to-apply", m.function, "Scores from logits: default (softmax, or sigmoid for one label "
+                                                    "or multi-label models), softmax, sigmoid, none (raw logits)")
+      ->check(CLI::IsMember({"default", "softmax", "sigmoid", "none"}))
+      ->capture_default_str();
+  cmd.add_option("--truncation", m.truncation, "Tokens kept from long texts: head, tail, head+tail")
+      ->check(CLI::IsMember({"head", "tail", "head+tail"}))
+      ->capture_default_str();
+  cmd.add_option("--max-length", m.max_length, "Tokens per text incl. [CLS]/[SEP] (0 = the model's maximum)")
+      ->capture_default_str();
+  cmd.add_option("--head-tokens", m.head_tokens, "head+tail: tokens kept from the start (0 = 128/510 of the budget)")
+      ->capture_default_str();
+  cmd.add_option("--window", m.window, "Sliding window over long texts, in tokens (0 = off; logits averaged)")
+      ->capture_default_str();
+  cmd.add_option("--stride", m.stride, "Tokens shared by consecutive windows")->capture_default_str();
+}
+
+ClassifyOptions ModelOptions::classify_options() const {
+  ClassifyOptions o;
+  o.max_length = max_length;
+  o.truncation = truncation == "head" ? Truncation::kHead : truncation == "tail" ? Truncation::kTail : Truncation::kHeadTail;
+  o.head_tokens = head_tokens;
+  o.window = window;
+  o.stride = stride;
+  o.function = function == "softmax" ? ScoreFunction::kSoftmax
+               : function == "sigmoid" ? ScoreFunction::kSigmoid
+               : function == "none"    ? ScoreFunction::kNone
+                                       : ScoreFunction::kDefault;
+  return o;
+}
+
+std::string ModelOptions::resolve_model_dir() const {
+  if (!model_dir.empty()) return model_dir;
+  if (const char* env = std::getenv("SENTI_MODEL"); env && *env) return env;
+  fail(ErrorCode::kInvalidArgument, "no model given: pass -m MODEL_DIR (a Hugging Face DistilBERT folder) or set SENTI_MODEL");
 }
 
 int apply_common_options(const CommonOptions& common) {

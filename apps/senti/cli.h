@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include "senti/classifier.h"
+
 namespace senti::cli {
 
 enum ExitCode : int {
@@ -19,6 +21,20 @@ struct CommonOptions {
   bool verbose = false;
 };
 
+// Model and inference flags shared by predict, eval, serve and explain.
+struct ModelOptions {
+  std::string model_dir;  // empty: $SENTI_MODEL, else the default model
+  std::string function = "default";
+  std::string truncation = "head+tail";
+  size_t max_length = 0;
+  size_t head_tokens = 0;
+  size_t window = 0;
+  size_t stride = 0;
+  ClassifyOptions classify_options() const;
+  std::string resolve_model_dir() const;
+};
+void add_model_options(CLI::App& cmd, ModelOptions& model);
+
 // Adds -t/--threads, -q/--quiet, -v/--verbose to a subcommand.
 void add_common_options(CLI::App& cmd, CommonOptions& common);
 // Applies verbosity and resolves the thread count (validating $SENTI_THREADS).
@@ -28,5 +44,6 @@ int apply_common_options(const CommonOptions& common);
 using Action = std::function<int()>;
 Action register_tokenize(CLI::App& app);
 Action register_vocab(CLI::App& app);
+Action register_predict(CLI::App& app);
 
 }  // namespace senti::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   std::map<std::string, Action> actions;
   actions["tokenize"] = register_tokenize(app);
   actions["vocab"] = register_vocab(app);
+  actions["predict"] = register_predict(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,78 @@
+// Inference throughput of senti's DistilBERT engine on given token ids (the same ids the
+// PyTorch and ONNX Runtime peers get), one JSON line per case.
+//   bench_model MODEL_DIR THREADS fixed BATCH SEQ SECONDS
+//   bench_model MODEL_DIR THREADS ids FILE.jsonl BATCH          (one JSON array of ids per line)
+// Repeats each case until SECONDS have passed (at least 3 runs), after one warm-up run; reports
+// the median and spread. Peak RSS is measured by the calling script (/usr/bin/time).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/runtime.h"
+#include "model/distilbert.h"
+
+using namespace senti;
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  if (argc < 6) {
+    std::fprintf(stderr, "usage: %s MODEL_DIR THREADS fixed BATCH SEQ SECONDS | ids FILE BATCH\n", argv[0]);
+    return 2;
+  }
+  const int threads = std::stoi(argv[2]);
+  kernels::set_num_threads(threads);
+  auto model = model::DistilBert::load(argv[1]);
+  model::Workspace ws;
+  const std::string mode = argv[3];
+  std::vector<std::vector<std::vector<int32_t>>> batches;
+  double min_seconds = 10;
+  std::string label;
+  if (mode == "fixed") {
+    const int b = std::stoi(argv[4]), t = std::stoi(argv[5]);
+    min_seconds = std::stod(argv[6]);
+    std::mt19937 rng(0);
+    std::vector<std::vector<int32_t>> batch(b, std::vector<int32_t>(t));
+    for (auto& s : batch) {
+      for (auto& id : s) id = 1000 + static_cast<int32_t>(rng() % 20000);
+      s.front() = 101;
+      s.back() = 102;
+    }
+    batches.push_back(batch);
+    label = "batch " + std::to_string(b) + " x " + std::to_string(t);
+  } else {
+    const size_t b = std::stoul(argv[5]);
+    std::ifstream in(argv[4]);
+    std::vector<std::vector<int32_t>> all;
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) all.push_back(nlohmann::json::parse(line).get<std::vector<int32_t>>());
+    for (size_t i = 0; i < all.size(); i += b)
+      batches.emplace_back(all.begin() + i, all.begin() + std::min(all.size(), i + b));
+    min_seconds = 0;  // one pass over the whole set
+    label = "imdb " + std::to_string(all.size()) + " reviews, batch " + std::to_string(b);
+  }
+  size_t seqs_per_run = 0, tokens_per_run = 0;
+  for (const auto& b : batches) {
+    seqs_per_run += b.size();
+    for (const auto& s : b) tokens_per_run += s.size();
+  }
+  model->classify(batches.front(), ws);  // warm-up: primitive creation, first touch of buffers
+  std::vector<double> secs;
+  auto start = Clock::now();
+  do {
+    auto t0 = Clock::now();
+    for (const auto& b : batches) model->classify(b, ws);
+    secs.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+  } while (secs.size() < 3 || std::chrono::duration<double>(Clock::now() - start).count() < min_seconds);
+  std::sort(secs.begin(), secs.end());
+  const double med = secs[secs.size() / 2];
+  std::printf("{\"impl\": \"senti\", \"threads\": %d, \"case\": \"%s\", \"runs\": %zu, \"seq_per_s\": %.3f, "
+              "\"seq_per_s_min\": %.3f, \"seq_per_s_max\": %.3f, \"tokens\": %zu}\n",
+              threads, label.c_str(), secs.size(), seqs_per_run / med, seqs_per_run / secs.back(),
+              seqs_per_run / secs.front(), tokens_per_run);
+  return 0;
+}

@@ -1,0 +1,89 @@
+"""A plain-PyTorch DistilBERT, written from the published architecture and independent of senti's
+C++: embeddings + LayerNorm, torch.nn.TransformerEncoderLayer blocks (post-LN, exact-erf GELU,
+LayerNorm eps 1e-12), the sequence-classification head and the masked-LM head; plus saving its
+weights under Hugging Face's names in the safetensors layout (written by hand: the safetensors
+package is not installable here). Used by the fixture generators and the benchmarks.
+"""
+import json
+import struct
+
+import torch
+import torch.nn as nn
+
+
+class Reference(nn.Module):
+    def __init__(self, vocab, dim, heads, layers, hidden, max_pos, labels, activation):
+        super().__init__()
+        self.word = nn.Embedding(vocab, dim)
+        self.pos = nn.Embedding(max_pos, dim)
+        self.emb_ln = nn.LayerNorm(dim, eps=1e-12)
+        self.blocks = nn.ModuleList([
+            nn.TransformerEncoderLayer(dim, heads, hidden, dropout=0.0, activation=activation,
+                                       layer_norm_eps=1e-12, batch_first=True, norm_first=False)
+            for _ in range(layers)])
+        self.pre = nn.Linear(dim, dim)
+        self.cls = nn.Linear(dim, labels)
+        self.vt = nn.Linear(dim, dim)
+        self.vln = nn.LayerNorm(dim, eps=1e-12)
+        self.vbias = nn.Parameter(torch.zeros(vocab))
+        self.activation = activation
+
+    def forward(self, ids, mask):
+        pos = torch.arange(ids.shape[1]).unsqueeze(0)
+        x = self.emb_ln(self.word(ids) + self.pos(pos))
+        for b in self.blocks:
+            x = b(x, src_key_padding_mask=(mask == 0))
+        h = x
+        logits = self.cls(torch.relu(self.pre(h[:, 0])))
+        act = nn.functional.gelu if self.activation == "gelu" else torch.relu
+        mlm = self.vln(act(self.vt(h))) @ self.word.weight.T + self.vbias
+        return h, logits, mlm
+
+
+def hf_state(m, dim, prefix):
+    s = {}
+    s[prefix + "embeddings.word_embeddings.weight"] = m.word.weight
+    s[prefix + "embeddings.position_embeddings.weight"] = m.pos.weight
+    s[prefix + "embeddings.LayerNorm.weight"] = m.emb_ln.weight
+    s[prefix + "embeddings.LayerNorm.bias"] = m.emb_ln.bias
+    for i, b in enumerate(m.blocks):
+        p = f"{prefix}transformer.layer.{i}."
+        w, bias = b.self_attn.in_proj_weight, b.self_attn.in_proj_bias
+        for k, name in enumerate(["q_lin", "k_lin", "v_lin"]):
+            s[p + f"attention.{name}.weight"] = w[k * dim:(k + 1) * dim]
+            s[p + f"attention.{name}.bias"] = bias[k * dim:(k + 1) * dim]
+        s[p + "attention.out_lin.weight"] = b.self_attn.out_proj.weight
+        s[p + "attention.out_lin.bias"] = b.self_attn.out_proj.bias
+        s[p + "sa_layer_norm.weight"] = b.norm1.weight
+        s[p + "sa_layer_norm.bias"] = b.norm1.bias
+        s[p + "ffn.lin1.weight"] = b.linear1.weight
+        s[p + "ffn.lin1.bias"] = b.linear1.bias
+        s[p + "ffn.lin2.weight"] = b.linear2.weight
+        s[p + "ffn.lin2.bias"] = b.linear2.bias
+        s[p + "output_layer_norm.weight"] = b.norm2.weight
+        s[p + "output_layer_norm.bias"] = b.norm2.bias
+    return s
+
+
+def write_safetensors(path, tensors, dtype="F32"):
+    """The safetensors layout, written by hand (the package is not installable here)."""
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().contiguous()
+        if dtype == "F32":
+            raw = t.to(torch.float32).numpy().tobytes()
+        elif dtype == "BF16":
+            raw = t.to(torch.bfloat16).view(torch.int16).numpy().tobytes()
+        else:
+            raw = t.to(torch.float16).numpy().tobytes()
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    header["__metadata__"] = {"format": "pt"}
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
