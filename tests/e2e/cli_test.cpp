@@ -18,7 +18,7 @@ struct Result {
 // Runs the senti binary with a shell-quoted argument string; captures stdout (stderr to a file).
 Result run(const std::string& args, const std::string& input = "") {
   std::string err = ::testing::TempDir() + "/senti_stderr.txt";
-  std::string cmd = std::string(SENTI_BINARY) + " " + args + " 2>" + err;
+  std::string cmd = "env -u SENTI_MODEL " + std::string(SENTI_BINARY) + " " + args + " 2>" + err;
   if (!input.empty()) {
     std::string in = ::testing::TempDir() + "/senti_stdin.txt";
     std::ofstream(in) << input;
@@ -103,4 +103,34 @@ TEST(Cli, VocabTrainsAVocabularyFile) {
   r = run("tokenize --tokenizer " + out + " 'great movie'");
   ASSERT_EQ(r.code, 0);
   EXPECT_EQ(nlohmann::json::parse(r.out)["tokens"], nlohmann::json({"[CLS]", "great", "movie", "[SEP]"}));
+}
+
+TEST(Cli, PredictPrintsPipelineShapedJsonInInputOrder) {
+  const std::string model = senti::test::source_dir() + "/tests/fixtures/models/odd-3label";
+  Result r = run("predict -m " + model + " 'the movie was great' 'i hated it' --top-k all");
+  ASSERT_EQ(r.code, 0);
+  std::istringstream in(r.out);
+  std::vector<nlohmann::json> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(lines.size(), 2u);
+  ASSERT_EQ(lines[0].size(), 3u);
+  EXPECT_TRUE(lines[0][0].contains("label") && lines[0][0].contains("score"));
+
+  // stdin: plain lines and JSONL objects, many of them, order kept; same results as arguments
+  std::string input;
+  for (int i = 0; i < 300; ++i) input += i % 2 ? "{\"text\": \"i hated it\"}\n" : "the movie was great\n";
+  r = run("predict -m " + model + " --top-k all -b 7", input);
+  ASSERT_EQ(r.code, 0);
+  std::istringstream in2(r.out);
+  int n = 0;
+  for (std::string l; std::getline(in2, l); ++n) EXPECT_EQ(nlohmann::json::parse(l), lines[n % 2]) << n;
+  EXPECT_EQ(n, 300);
+}
+
+TEST(Cli, PredictErrors) {
+  const std::string model = senti::test::source_dir() + "/tests/fixtures/models/odd-3label";
+  EXPECT_EQ(run("predict -m /nonexistent hello").code, 1);
+  EXPECT_EQ(run("predict -m " + model + " --top-k zero hello").code, 2);
+  EXPECT_EQ(run("predict -m " + model + " --truncation middle hello").code, 2);
+  EXPECT_EQ(run("predict hello").code, 2);  // no model: usage error naming -m
 }

@@ -1,0 +1,116 @@
+// Kernels against plain references: oneDNN linear layers with each epilogue, LayerNorm,
+// softmax, the vectorized exp, and packed attention against a direct computation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "kernels/attention.h"
+#include "kernels/linear.h"
+#include "kernels/ops.h"
+#include "tensor/tensor.h"
+
+using namespace senti;
+using namespace senti::kernels;
+
+namespace {
+std::vector<float> randn(size_t n, unsigned seed, float scale = 1.f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+Tensor tensor(std::vector<int64_t> shape, const std::vector<float>& v) {
+  Tensor t(shape);
+  std::copy(v.begin(), v.end(), t.mutable_data());
+  return t;
+}
+}  // namespace
+
+TEST(Kernels, LinearMatchesTheReferenceForEveryEpilogueAndRowCount) {
+  const int64_t in = 37, out = 53;
+  auto w = randn(in * out, 1, 0.2f), b = randn(out, 2);
+  Linear lin(tensor({out, in}, w), tensor({out}, b));
+  for (int64_t m : {1, 7, 64, 65, 100}) {
+    const int64_t mp = padded_rows(m);
+    auto x = randn(mp * in, 3 + m);
+    std::vector<float> ref(m * out), y(mp * out), resid = randn(mp * out, 99);
+    linear_reference(x.data(), m, w.data(), b.data(), in, out, ref.data());
+    for (Epilogue e : {Epilogue::kNone, Epilogue::kRelu, Epilogue::kGeluErf, Epilogue::kGeluTanh, Epilogue::kResidual}) {
+      y = resid;
+      lin.forward(x.data(), m, y.data(), e);
+      for (int64_t i = 0; i < m * out; ++i) {
+        float r = ref[i];
+        if (e == Epilogue::kRelu) relu(&r, 1);
+        if (e == Epilogue::kGeluErf) gelu_erf(&r, 1);
+        if (e == Epilogue::kGeluTanh) gelu_tanh(&r, 1);
+        if (e == Epilogue::kResidual) r += resid[i];
+        ASSERT_NEAR(y[i], r, 1e-5f + 1e-5f * std::fabs(r)) << "m=" << m << " epilogue=" << static_cast<int>(e);
+      }
+    }
+  }
+}
+
+TEST(Kernels, ExpApproxIsAccurate) {
+  double worst = 0;
+  for (float x = -87.f; x < 88.f; x += 0.0137f) worst = std::max(worst, std::fabs(exp_approx(x) / std::exp(double(x)) - 1));
+  EXPECT_LT(worst, 3e-7);
+  EXPECT_EQ(exp_approx(-1000.f), exp_approx(-87.33654f));  // clamped, no NaN
+}
+
+TEST(Kernels, SoftmaxAndLayerNormMatchDirectFormulas) {
+  for (int64_t n : {1, 5, 16, 33, 128}) {
+    auto x = randn(3 * n, 7, 3.f);
+    auto y = x;
+    softmax_rows(y.data(), 3, n);
+    for (int64_t r = 0; r < 3; ++r) {
+      double mx = -1e30, sum = 0;
+      for (int64_t i = 0; i < n; ++i) mx = std::max(mx, double(x[r * n + i]));
+      for (int64_t i = 0; i < n; ++i) sum += std::exp(x[r * n + i] - mx);
+      for (int64_t i = 0; i < n; ++i)
+        ASSERT_NEAR(y[r * n + i], std::exp(x[r * n + i] - mx) / sum, 1e-6);
+    }
+  }
+  const int64_t d = 50;
+  auto x = randn(2 * d, 8, 2.f), g = randn(d, 9), b = randn(d, 10);
+  std::vector<float> y(2 * d);
+  layernorm_forward(x.data(), g.data(), b.data(), 2, d, 1e-12f, y.data());
+  for (int64_t r = 0; r < 2; ++r) {
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < d; ++i) mean += x[r * d + i];
+    mean /= d;
+    for (int64_t i = 0; i < d; ++i) var += (x[r * d + i] - mean) * (x[r * d + i] - mean);
+    var /= d;
+    for (int64_t i = 0; i < d; ++i)
+      ASSERT_NEAR(y[r * d + i], (x[r * d + i] - mean) / std::sqrt(var + 1e-12) * g[i] + b[i], 1e-5);
+  }
+}
+
+TEST(Kernels, PackedAttentionEqualsPerSequenceDirectAttention) {
+  const int64_t dim = 12, heads = 3, hd = 4;
+  std::vector<SequenceSpan> seqs = {{0, 5}, {5, 1}, {6, 9}};
+  const int64_t T = 15;
+  auto qkv = randn(T * 3 * dim, 11);
+  std::vector<float> ctx(T * dim);
+  attention_forward(qkv.data(), seqs, dim, heads, ctx.data());
+  for (const auto& s : seqs)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t t = 0; t < s.length; ++t) {
+        std::vector<double> p(s.length);
+        double mx = -1e30, sum = 0;
+        for (int64_t u = 0; u < s.length; ++u) {
+          double dot = 0;
+          for (int64_t i = 0; i < hd; ++i)
+            dot += qkv[(s.begin + t) * 3 * dim + h * hd + i] * qkv[(s.begin + u) * 3 * dim + dim + h * hd + i];
+          p[u] = dot / std::sqrt(double(hd));
+          mx = std::max(mx, p[u]);
+        }
+        for (auto& v : p) sum += (v = std::exp(v - mx));
+        for (int64_t i = 0; i < hd; ++i) {
+          double c = 0;
+          for (int64_t u = 0; u < s.length; ++u) c += p[u] / sum * qkv[(s.begin + u) * 3 * dim + 2 * dim + h * hd + i];
+          ASSERT_NEAR(ctx[(s.begin + t) * dim + h * hd + i], c, 1e-5);
+        }
+      }
+}
