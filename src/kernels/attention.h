@@ -13,10 +13,16 @@ struct SequenceSpan {
   int64_t length;  // tokens
 };
 
-// probs_out, if not null, receives each (sequence, head) probability matrix, row-major, in the
-// order sequences then heads (for training's backward pass and explanations).
+// probs_out, if not null, receives each (sequence, head) probability matrix (before dropout),
+// row-major, in the order sequences then heads (for the backward pass and explanations).
+// dropout > 0 applies inverted dropout to the probabilities (training), masks keyed on seed.
 void attention_forward(const float* qkv, const std::vector<SequenceSpan>& seqs, int64_t dim, int64_t heads,
-                       float* ctx, float* probs_out = nullptr);
+                       float* ctx, float* probs_out = nullptr, float dropout = 0.f, uint64_t seed = 0);
+
+// Backward of attention_forward given the saved probabilities: dqkv (tokens, 3·dim) is
+// overwritten with the gradients of Q, K and V.
+void attention_backward(const float* qkv, const float* probs, const std::vector<SequenceSpan>& seqs, int64_t dim,
+                        int64_t heads, const float* dctx, float* dqkv, float dropout = 0.f, uint64_t seed = 0);
 
 // Offsets of each (sequence, head) block in probs_out, and its total size.
 std::vector<int64_t> attention_prob_offsets(const std::vector<SequenceSpan>& seqs, int64_t heads, int64_t* total);

@@ -112,3 +112,126 @@ void relu(float* x, int64_t n) {
 }
 
 }  // namespace senti::kernels
+
+namespace senti::kernels {
+
+void layernorm_forward_train(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t dim,
+                             float eps, float* y, float* mean, float* rstd) {
+#pragma omp parallel for schedule(static) if (rows * dim > 16384)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * dim;
+    double sum = 0, sq = 0;
+    for (int64_t i = 0; i < dim; ++i) sum += xr[i];
+    const double m = sum / dim;
+    for (int64_t i = 0; i < dim; ++i) sq += (xr[i] - m) * (xr[i] - m);
+    const float inv = static_cast<float>(1.0 / std::sqrt(sq / dim + eps));
+    mean[r] = static_cast<float>(m);
+    rstd[r] = inv;
+    float* yr = y + r * dim;
+    for (int64_t i = 0; i < dim; ++i) yr[i] = (xr[i] - mean[r]) * inv * gamma[i] + beta[i];
+  }
+}
+
+void layernorm_backward(const float* dy, const float* x, const float* mean, const float* rstd, const float* gamma,
+                        int64_t rows, int64_t dim, float* dx, bool accumulate, float* dgamma, float* dbeta) {
+  // With xhat = (x - mean)·rstd and g = dy·gamma:
+  // dx = rstd · (g - mean(g) - xhat · mean(g·xhat)).
+#pragma omp parallel for schedule(static) if (rows * dim > 16384)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* dyr = dy + r * dim;
+    const float* xr = x + r * dim;
+    float* dxr = dx + r * dim;
+    double sg = 0, sgx = 0;
+    for (int64_t i = 0; i < dim; ++i) {
+      const double xhat = (xr[i] - mean[r]) * rstd[r];
+      const double g = static_cast<double>(dyr[i]) * gamma[i];
+      sg += g;
+      sgx += g * xhat;
+    }
+    sg /= dim;
+    sgx /= dim;
+    for (int64_t i = 0; i < dim; ++i) {
+      const double xhat = (xr[i] - mean[r]) * rstd[r];
+      const float v = static_cast<float>(rstd[r] * (static_cast<double>(dyr[i]) * gamma[i] - sg - xhat * sgx));
+      dxr[i] = accumulate ? dxr[i] + v : v;
+    }
+  }
+  if (dgamma || dbeta)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 0; i < dim; ++i) {
+        const float g = dy[r * dim + i];
+        if (dgamma) dgamma[i] += g * (x[r * dim + i] - mean[r]) * rstd[r];
+        if (dbeta) dbeta[i] += g;
+      }
+}
+
+void gelu_erf_backward(const float* x, const float* dy, float* dx, int64_t n) {
+  // d/dx [x·Φ(x)] = Φ(x) + x·φ(x)
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float cdf = 0.5f * (1.f + std::erf(v * 0.70710678118654752f));
+    const float pdf = 0.39894228040143268f * std::exp(-0.5f * v * v);
+    dx[i] = dy[i] * (cdf + v * pdf);
+  }
+}
+
+void gelu_tanh_backward(const float* x, const float* dy, float* dx, int64_t n) {
+  const float c = 0.7978845608028654f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float u = c * (v + 0.044715f * v * v * v);
+    const float t = std::tanh(u);
+    dx[i] = dy[i] * (0.5f * (1.f + t) + 0.5f * v * (1.f - t * t) * c * (1.f + 3.f * 0.044715f * v * v));
+  }
+}
+
+void relu_backward(const float* x, const float* dy, float* dx, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dx[i] = x[i] > 0.f ? dy[i] : 0.f;
+}
+
+namespace {
+inline uint64_t mix64(uint64_t z) {  // splitmix64 finalizer
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+void dropout_forward(float* x, int64_t n, float p, uint64_t seed) {
+  if (p <= 0.f) return;
+  const uint64_t threshold = static_cast<uint64_t>(static_cast<double>(p) * 18446744073709551616.0);
+  const float scale = 1.f / (1.f - p);
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) x[i] = mix64(seed + 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(i + 1)) >= threshold ? x[i] * scale : 0.f;
+}
+
+void dropout_backward(float* dx, int64_t n, float p, uint64_t seed) { dropout_forward(dx, n, p, seed); }
+
+double cross_entropy_forward_backward(const float* logits, const int32_t* labels, int64_t rows, int64_t classes,
+                                      float* dlogits) {
+  double loss = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* l = logits + r * classes;
+    double mx = l[0];
+    for (int64_t c = 1; c < classes; ++c) mx = std::max(mx, static_cast<double>(l[c]));
+    double sum = 0;
+    for (int64_t c = 0; c < classes; ++c) sum += std::exp(l[c] - mx);
+    const double lse = mx + std::log(sum);
+    loss += lse - l[labels[r]];
+    for (int64_t c = 0; c < classes; ++c)
+      dlogits[r * classes + c] = static_cast<float>((std::exp(l[c] - lse) - (c == labels[r] ? 1.0 : 0.0)) / rows);
+  }
+  return loss / rows;
+}
+
+void embed_tokens_backward(const float* dout, const int32_t* ids, const int32_t* positions, int64_t tokens,
+                           int64_t dim, float* dword, float* dposition) {
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t i = 0; i < dim; ++i) {
+      if (dword) dword[static_cast<int64_t>(ids[t]) * dim + i] += dout[t * dim + i];
+      if (dposition) dposition[static_cast<int64_t>(positions[t]) * dim + i] += dout[t * dim + i];
+    }
+}
+
+}  // namespace senti::kernels

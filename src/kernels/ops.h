@@ -36,6 +36,34 @@ void softmax_rows(float* x, int64_t rows, int64_t n);
 void embed_tokens(const int32_t* ids, const int32_t* positions, int64_t tokens, const float* word,
                   const float* position, int64_t dim, float* out);
 
+// Training form of LayerNorm: also stores each row's mean and 1/sqrt(var + eps) for backward.
+void layernorm_forward_train(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t dim,
+                             float eps, float* y, float* mean, float* rstd);
+// dx = LayerNorm'ᵀ dy (overwritten, or added to when accumulate); dgamma, dbeta accumulate
+// (skipped when null).
+void layernorm_backward(const float* dy, const float* x, const float* mean, const float* rstd, const float* gamma,
+                        int64_t rows, int64_t dim, float* dx, bool accumulate, float* dgamma, float* dbeta);
+
+// Activation backward: dx = dy · f'(x), x the activation's input; dx may alias dy.
+void gelu_erf_backward(const float* x, const float* dy, float* dx, int64_t n);
+void gelu_tanh_backward(const float* x, const float* dy, float* dx, int64_t n);
+void relu_backward(const float* x, const float* dy, float* dx, int64_t n);
+
+// Inverted dropout with a counter-based mask: element i is kept iff hash(seed, i) >= p·2⁶⁴, so
+// the backward pass regenerates the mask instead of storing it, and a run is reproducible
+// regardless of thread count. Kept values are scaled by 1/(1-p). In place.
+void dropout_forward(float* x, int64_t n, float p, uint64_t seed);
+void dropout_backward(float* dx, int64_t n, float p, uint64_t seed);  // same mask and scale
+
+// Mean cross-entropy over rows of logits (rows, classes) against labels; writes
+// dlogits = (softmax - onehot) / rows and returns the loss.
+double cross_entropy_forward_backward(const float* logits, const int32_t* labels, int64_t rows, int64_t classes,
+                                      float* dlogits);
+
+// Scatter-add of token gradients into embedding tables (rows of `dim`); null tables are skipped.
+void embed_tokens_backward(const float* dout, const int32_t* ids, const int32_t* positions, int64_t tokens,
+                           int64_t dim, float* dword, float* dposition);
+
 // Activations, in place (the forms used by DistilBERT's config "activation").
 void gelu_erf(float* x, int64_t n);
 void gelu_tanh(float* x, int64_t n);

@@ -1,0 +1,25 @@
+// Dense layers for training, on plain row-major weights in PyTorch's (out, in) layout (the
+// weights change every step, so they are not packed): forward y = x·Wᵀ + b and its backward
+// pass. Row-major sgemm from oneDNN.
+#pragma once
+#include <cstdint>
+
+namespace senti::kernels {
+
+// Row strides: ldx, ldy (0 = contiguous: in, out), so Q, K and V can live in one (m, 3·dim) buffer.
+struct DenseShape {
+  int64_t m, in, out;
+  int64_t ldx = 0, ldy = 0;
+  int64_t lx() const { return ldx ? ldx : in; }
+  int64_t ly() const { return ldy ? ldy : out; }
+};
+
+// y (m, out) = x (m, in) · Wᵀ + b
+void dense_forward(const float* x, const float* w, const float* b, const DenseShape& s, float* y);
+
+// Given dy (m, out): dx (m, in) = dy · W (added to dx when accumulate_dx, skipped when dx is
+// null); dW (out, in) += dyᵀ · x and db (out) += Σ_rows dy (each skipped when null).
+void dense_backward(const float* dy, const float* x, const float* w, const DenseShape& s, float* dx,
+                    bool accumulate_dx, float* dw, float* db);
+
+}  // namespace senti::kernels

@@ -1,0 +1,90 @@
+// TrainableDistilBert: DistilBERT for sequence classification with parameters that train.
+// Forward keeps what backward needs (llm.c style: plain buffers, one cache per layer); backward
+// computes gradients for trainable parameters only. Frozen parts — the embeddings and any set of
+// transformer layers — get no gradient, no backward work, and run deterministically (no dropout),
+// so their output is a fixed function of the input and can be cached across epochs.
+// Weights keep Hugging Face's names; save() writes a folder transformers loads.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/attention.h"
+#include "model/config.h"
+#include "tensor/tensor.h"
+
+namespace senti::io {
+class SafetensorsFile;
+}
+
+namespace senti::model {
+
+struct Param {
+  std::string name;  // Hugging Face name
+  Tensor value, grad;
+  bool trainable = true;
+  bool decay = true;  // weight decay applies (not to biases or LayerNorm)
+};
+
+struct TrainBatch {
+  std::vector<std::vector<int32_t>> sequences;  // token ids, [CLS] … [SEP], no padding
+  std::vector<int32_t> labels;
+};
+
+class TrainableDistilBert {
+ public:
+  // From a checkpoint folder; a missing classification head (e.g. a DistilBertForMaskedLM base)
+  // is initialized as transformers does: N(0, initializer_range) weights, zero biases.
+  static std::unique_ptr<TrainableDistilBert> from_checkpoint(const std::string& dir,
+                                                              const std::vector<std::string>& labels, uint64_t seed);
+  // Fresh random initialization from a config.
+  static std::unique_ptr<TrainableDistilBert> from_config(const DistilBertConfig& config, uint64_t seed);
+
+  const DistilBertConfig& config() const { return config_; }
+  std::vector<Param>& params() { return params_; }
+  const std::vector<Param>& params() const { return params_; }
+  Param& param(const std::string& name);
+
+  // Freezes the embeddings and the layers marked true; everything else trains.
+  void set_frozen(bool embeddings, const std::vector<bool>& layers);
+  bool embeddings_frozen() const { return frozen_embeddings_; }
+  bool layer_frozen(int64_t l) const { return frozen_layers_[static_cast<size_t>(l)]; }
+  // Index of the first layer that trains after a frozen prefix (embeddings + layers 0..k-1
+  // frozen): the cacheable boundary. 0 when the embeddings train.
+  int64_t frozen_prefix() const;
+
+  // Output of the frozen prefix (the input to layer frozen_prefix()), (tokens, dim), packed.
+  void frozen_prefix_forward(const std::vector<std::vector<int32_t>>& sequences, std::vector<float>& out);
+  // Forward (training mode: dropout on trainable parts), loss, and backward; gradients add up in
+  // Param::grad. `prefix`, when given, is frozen_prefix_forward's output for these sequences.
+  double forward_backward(const TrainBatch& batch, uint64_t dropout_seed, const std::vector<float>* prefix = nullptr);
+  // Forward in evaluation mode: logits (sequences, num_labels).
+  std::vector<float> logits(const std::vector<std::vector<int32_t>>& sequences);
+  void zero_grad();
+  // Overrides the config's dropout probabilities (hidden, attention, classifier head).
+  void set_dropout(double hidden, double attention, double classifier);
+
+  // Hugging Face folder: config.json, model.safetensors (F32), plus the given tokenizer files.
+  void save(const std::string& dir) const;
+  std::string architecture() const { return "DistilBertForSequenceClassification"; }
+
+ private:
+  TrainableDistilBert(DistilBertConfig config);
+  void add_param(const std::string& name, Tensor value, bool decay);
+  void index_params();
+  struct Forward;
+  double run(const TrainBatch& batch, bool train, uint64_t seed, const std::vector<float>* prefix,
+             std::vector<float>* logits_out, int64_t stop_before_layer = -1, std::vector<float>* hidden_out = nullptr);
+
+  DistilBertConfig config_;
+  std::vector<Param> params_;
+  bool frozen_embeddings_ = false;
+  std::vector<bool> frozen_layers_;
+  // Indices into params_ by role.
+  struct LayerIdx { size_t q_w, q_b, k_w, k_b, v_w, v_b, o_w, o_b, ln1_w, ln1_b, l1_w, l1_b, l2_w, l2_b, ln2_w, ln2_b; };
+  size_t word_, pos_, emb_ln_w_, emb_ln_b_, pre_w_, pre_b_, cls_w_, cls_b_;
+  std::vector<LayerIdx> layer_idx_;
+};
+
+}  // namespace senti::model

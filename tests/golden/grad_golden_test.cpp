@@ -1,0 +1,110 @@
+// Backward pass and optimizer against PyTorch autograd (tools/make-golden-grads.py): the loss
+// and every trainable parameter's gradient for one batch, with and without frozen layers, and
+// ten AdamW steps (warmup, decay, clipping, weight-decay groups, frozen embeddings + layer 0).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "model/trainable.h"
+#include "test_util.h"
+#include "train/optimizer.h"
+
+using nlohmann::json;
+using namespace senti;
+
+namespace {
+std::string model_dir(const std::string& name) { return test::source_dir() + "/tests/fixtures/models/" + name; }
+
+json fixture(const std::string& name) {
+  std::ifstream in(model_dir(name) + "/grads.json");
+  return json::parse(in);
+}
+
+// |got - want| <= 1e-4·|want| + 1e-4·max|want| + 1e-7 per tensor: relative, with an absolute
+// floor near zero scaled to the tensor's magnitude, and one for float32 rounding noise (the
+// attention key bias has an exactly zero gradient: softmax cancels it; both sides hold noise of
+// about 1e-9 there). Reports the worst errors.
+void expect_close(const float* got, const std::vector<float>& want, const std::string& what, double rel = 1e-4) {
+  double scale = 0;
+  for (float w : want) scale = std::max(scale, std::fabs(double(w)));
+  double max_abs = 0, max_rel = 0;
+  size_t bad = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const double d = std::fabs(double(got[i]) - want[i]);
+    max_abs = std::max(max_abs, d);
+    if (std::fabs(want[i]) > 1e-2 * scale) max_rel = std::max(max_rel, d / std::fabs(want[i]));
+    if (!(d <= rel * std::fabs(want[i]) + rel * scale + 1e-7)) {
+      if (++bad <= 3) ADD_FAILURE() << what << "[" << i << "]: got " << got[i] << ", want " << want[i];
+    }
+  }
+  EXPECT_EQ(bad, 0u) << what;
+  std::printf("  %-60s max abs %.1e, max rel %.1e\n", what.c_str(), max_abs, max_rel);
+}
+
+std::unique_ptr<model::TrainableDistilBert> load(const std::string& name, int frozen_layers, bool frozen_emb) {
+  auto m = model::TrainableDistilBert::from_checkpoint(model_dir(name), {}, 0);
+  m->set_dropout(0, 0, 0);
+  std::vector<bool> layers(static_cast<size_t>(m->config().n_layers), false);
+  for (int i = 0; i < frozen_layers; ++i) layers[i] = true;
+  m->set_frozen(frozen_emb, layers);
+  return m;
+}
+
+class GradGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GradGolden, LossAndGradientsMatchAutograd) {
+  const std::string name = GetParam();
+  json f = fixture(name);
+  for (const auto& c : f["cases"]) {
+    auto m = load(name, c["frozen_layers"].get<int>(), c["frozen_embeddings"].get<bool>());
+    m->zero_grad();
+    model::TrainBatch batch{c["input_ids"].get<std::vector<std::vector<int32_t>>>(), c["labels"].get<std::vector<int32_t>>()};
+    double loss = m->forward_backward(batch, 0);
+    EXPECT_NEAR(loss, c["loss"].get<double>(), 1e-5 * std::fabs(c["loss"].get<double>()));
+    size_t checked = 0;
+    for (const auto& p : m->params()) {
+      auto it = c["grads"].find(p.name);
+      if (!p.trainable) {
+        EXPECT_EQ(it, c["grads"].end()) << p.name << " is frozen here but trains in PyTorch";
+        continue;
+      }
+      ASSERT_NE(it, c["grads"].end()) << p.name;
+      expect_close(p.grad.data(), it->get<std::vector<float>>(), name + " " + p.name);
+      ++checked;
+    }
+    EXPECT_EQ(checked, c["grads"].size());
+  }
+}
+
+TEST_P(GradGolden, TenAdamWStepsWithFrozenLayersMatchPyTorch) {
+  const std::string name = GetParam();
+  json a = fixture(name)["adamw"];
+  auto m = load(name, a["frozen_layers"].get<int>(), a["frozen_embeddings"].get<bool>());
+  train::AdamWOptions o;
+  o.lr = a["lr"].get<double>();
+  o.weight_decay = a["weight_decay"].get<double>();
+  train::AdamW opt(m->params(), o);
+  const int64_t warmup = a["warmup"].get<int64_t>(), total = a["total"].get<int64_t>();
+  int64_t step = 0;
+  for (const auto& s : a["steps"]) {
+    m->zero_grad();
+    model::TrainBatch batch{s["input_ids"].get<std::vector<std::vector<int32_t>>>(), s["labels"].get<std::vector<int32_t>>()};
+    double loss = m->forward_backward(batch, 0);
+    EXPECT_NEAR(loss, s["loss"].get<double>(), 2e-4 * std::fabs(s["loss"].get<double>())) << "step " << step;
+    train::clip_grad_norm(m->params(), a["clip"].get<double>());
+    opt.step(o.lr * train::linear_schedule(step, warmup, total));
+    ++step;
+  }
+  for (const auto& p : m->params()) {
+    // The key bias's gradient is zero in exact arithmetic; Adam normalizes its float noise into
+    // lr-sized steps of arbitrary sign, in PyTorch as here, so its final value is not comparable.
+    if (!p.trainable || p.name.find("k_lin.bias") != std::string::npos) continue;
+    expect_close(p.value.data(), a["final"][p.name].get<std::vector<float>>(), name + " final " + p.name);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, GradGolden, ::testing::Values("tiny-2label", "odd-3label"));
+
+}  // namespace

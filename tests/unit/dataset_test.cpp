@@ -1,0 +1,76 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "data/dataset.h"
+#include "util/error.h"
+
+using namespace senti::data;
+
+namespace {
+std::string tmp(const std::string& name, const std::string& content) {
+  std::string p = ::testing::TempDir() + "/" + name;
+  std::ofstream(p, std::ios::binary) << content;
+  return p;
+}
+}  // namespace
+
+TEST(Dataset, ReadsKaggleStyleCsvWithQuotesAndNewlines) {
+  auto p = tmp("imdb.csv", "review,sentiment\n\"A \"\"great\"\" film,<br /><br />truly\nwonderful\",positive\n"
+                           "Awful.,negative\r\nfine,positive\n");
+  Dataset d = read_dataset(p);
+  ASSERT_EQ(d.examples.size(), 3u);
+  EXPECT_EQ(d.labels, (std::vector<std::string>{"NEGATIVE", "POSITIVE"}));
+  EXPECT_EQ(d.examples[0].text, "A \"great\" film,  truly\nwonderful");
+  EXPECT_EQ(d.examples[0].label, 1);
+  EXPECT_EQ(d.examples[1].label, 0);
+  EXPECT_EQ(d.examples[2].origin, p + ":5");  // line numbers count the embedded newline
+}
+
+TEST(Dataset, BadRowsAreReportedThenSkippedOrFatal) {
+  auto p = tmp("bad.csv", "text,label\nok,1\nmissing label\nweird,maybe\nfine,0\n");
+  try {
+    read_dataset(p);
+    FAIL();
+  } catch (const senti::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.csv:3"), std::string::npos) << e.what();
+  }
+  Dataset d = read_dataset(p, {"NEGATIVE", "POSITIVE"}, BadRows::kSkip);
+  EXPECT_EQ(d.examples.size(), 2u);
+  EXPECT_EQ(d.skipped, 2u);
+  auto j = tmp("d.jsonl", "{\"text\": \"good\", \"label\": \"POSITIVE\"}\n{\"text\": \"bad\", \"label\": 0}\nnot json\n");
+  EXPECT_THROW(read_dataset(j), senti::Error);
+  Dataset dj = read_dataset(j, {}, BadRows::kSkip);
+  ASSERT_EQ(dj.examples.size(), 2u);
+  EXPECT_EQ(dj.examples[0].label, 1);
+  EXPECT_EQ(dj.examples[1].label, 0);
+}
+
+TEST(Dataset, ReadsTheAclImdbLayoutWithRatings) {
+  std::string dir = ::testing::TempDir() + "/acl";
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir + "/pos " + dir + "/neg").c_str());
+  std::ofstream(dir + "/pos/3_10.txt") << "loved it<br />";
+  std::ofstream(dir + "/neg/7_2.txt") << "hated it";
+  Dataset d = read_dataset(dir);
+  ASSERT_EQ(d.examples.size(), 2u);
+  EXPECT_EQ(d.labels, (std::vector<std::string>{"NEGATIVE", "POSITIVE"}));
+  EXPECT_EQ(d.examples[0].label, 0);
+  EXPECT_EQ(d.examples[0].rating, 2);
+  EXPECT_EQ(d.examples[1].text, "loved it ");
+  EXPECT_EQ(d.examples[1].rating, 10);
+}
+
+TEST(Dataset, ValidationSplitIsDeterministicAndStratified) {
+  Dataset all;
+  all.labels = {"NEGATIVE", "POSITIVE"};
+  for (int i = 0; i < 1000; ++i) all.examples.push_back({"t" + std::to_string(i), i % 4 == 0 ? 1 : 0, -1, ""});
+  Dataset a, av, b, bv;
+  split_validation(all, 0.1, 7, a, av);
+  split_validation(all, 0.1, 7, b, bv);
+  ASSERT_EQ(av.examples.size(), 100u);
+  for (size_t i = 0; i < av.examples.size(); ++i) EXPECT_EQ(av.examples[i].text, bv.examples[i].text);
+  int pos = 0;
+  for (const auto& e : av.examples) pos += e.label;
+  EXPECT_EQ(pos, 25);  // 10 % of each label
+  EXPECT_EQ(a.examples.size() + av.examples.size(), 1000u);
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""Gradient fixtures for senti's backward pass, from PyTorch autograd on the plain reference model.
+
+For the tiny golden checkpoints (tests/fixtures/models/tiny-2label and odd-3label), with dropout
+off, records into tests/fixtures/models/<name>/grads.json:
+  - the mean cross-entropy loss and every parameter gradient (Hugging Face names) of one batch,
+    with nothing frozen and with the embeddings + layer 0 frozen (frozen parameters: no gradient);
+  - ten AdamW steps (lr 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01 except biases and
+    LayerNorm, linear warmup 2 steps then linear decay to step 10, gradient clipping at norm 1.0)
+    with the embeddings + layer 0 frozen: the loss of each step and the final trainable weights;
+  - the gradient of the loss with respect to the embedding output (for explanations).
+Usage: /usr/bin/python3 tools/make-golden-grads.py
+"""
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from distilbert_reference import Reference  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        b, en = e["data_offsets"]
+        assert e["dtype"] == "F32"
+        out[name] = torch.from_numpy(np.frombuffer(data[8 + n + b:8 + n + en], dtype=np.float32).copy()).reshape(e["shape"])
+    return out
+
+
+def load(name):
+    d = os.path.join(ROOT, "tests", "fixtures", "models", name)
+    cfg = json.load(open(os.path.join(d, "config.json")))
+    st = read_safetensors(os.path.join(d, "model.safetensors"))
+    dim = cfg["dim"]
+    m = Reference(cfg["vocab_size"], dim, cfg["n_heads"], cfg["n_layers"], cfg["hidden_dim"],
+                  cfg["max_position_embeddings"], len(cfg["id2label"]), cfg["activation"])
+    # HF name -> reference parameter (q/k/v are slices of in_proj)
+    names = {}
+    with torch.no_grad():
+        p = "distilbert."
+        m.word.weight.copy_(st[p + "embeddings.word_embeddings.weight"]); names[p + "embeddings.word_embeddings.weight"] = (m.word.weight, None)
+        m.pos.weight.copy_(st[p + "embeddings.position_embeddings.weight"]); names[p + "embeddings.position_embeddings.weight"] = (m.pos.weight, None)
+        for t, q in ((m.emb_ln.weight, "weight"), (m.emb_ln.bias, "bias")):
+            t.copy_(st[p + "embeddings.LayerNorm." + q]); names[p + "embeddings.LayerNorm." + q] = (t, None)
+        for i, b in enumerate(m.blocks):
+            s = f"{p}transformer.layer.{i}."
+            for k, lin in enumerate(["q_lin", "k_lin", "v_lin"]):
+                b.self_attn.in_proj_weight[k * dim:(k + 1) * dim].copy_(st[s + f"attention.{lin}.weight"])
+                b.self_attn.in_proj_bias[k * dim:(k + 1) * dim].copy_(st[s + f"attention.{lin}.bias"])
+                names[s + f"attention.{lin}.weight"] = (b.self_attn.in_proj_weight, slice(k * dim, (k + 1) * dim))
+                names[s + f"attention.{lin}.bias"] = (b.self_attn.in_proj_bias, slice(k * dim, (k + 1) * dim))
+            pairs = {"attention.out_lin": b.self_attn.out_proj, "sa_layer_norm": b.norm1, "ffn.lin1": b.linear1,
+                     "ffn.lin2": b.linear2, "output_layer_norm": b.norm2}
+            for hf, mod in pairs.items():
+                for q in ("weight", "bias"):
+                    getattr(mod, q).copy_(st[s + hf + "." + q]); names[s + hf + "." + q] = (getattr(mod, q), None)
+        for hf, mod in (("pre_classifier", m.pre), ("classifier", m.cls)):
+            for q in ("weight", "bias"):
+                getattr(mod, q).copy_(st[hf + "." + q]); names[hf + "." + q] = (getattr(mod, q), None)
+    return m, names, cfg
+
+
+def frozen_names(names, n_layers_frozen, embeddings):
+    out = set()
+    for n in names:
+        if embeddings and ".embeddings." in n:
+            out.add(n)
+        for i in range(n_layers_frozen):
+            if f".transformer.layer.{i}." in n:
+                out.add(n)
+    return out
+
+
+def grad_of(names, n):
+    t, sl = names[n]
+    g = t.grad if sl is None else t.grad[sl]
+    return g.flatten().tolist()
+
+
+def value_of(names, n):
+    t, sl = names[n]
+    v = t if sl is None else t[sl]
+    return v.detach().flatten().tolist()
+
+
+def batch(golden, idx):
+    ids = [golden["input_ids"][i] for i in idx]
+    longest = max(map(len, ids))
+    x = torch.tensor([s + [0] * (longest - len(s)) for s in ids])
+    mask = torch.tensor([[1] * len(s) + [0] * (longest - len(s)) for s in ids])
+    return ids, x, mask
+
+
+def main():
+    torch.set_num_threads(1)
+    for name in ("tiny-2label", "odd-3label"):
+        d = os.path.join(ROOT, "tests", "fixtures", "models", name)
+        golden = json.load(open(os.path.join(d, "golden.json")))
+        out = {"cases": []}
+        nlab = None
+        for frozen_layers, frozen_emb in ((0, False), (1, True)):
+            m, names, cfg = load(name)
+            nlab = len(cfg["id2label"])
+            idx = [0, 1, 2, 5, 6]
+            labels = [i % nlab for i in range(len(idx))]
+            ids, x, mask = batch(golden, idx)
+            frozen = frozen_names(names, frozen_layers, frozen_emb)
+            emb_out = {}
+
+            def hook(mod, inp, outp):
+                outp.retain_grad()
+                emb_out["t"] = outp
+            h = m.emb_ln.register_forward_hook(hook)
+            _, logits, _ = m(x, mask)
+            h.remove()
+            loss = torch.nn.functional.cross_entropy(logits, torch.tensor(labels))
+            loss.backward()
+            grads = {n: grad_of(names, n) for n in names if n not in frozen}
+            ge = emb_out["t"].grad
+            case = {"frozen_layers": frozen_layers, "frozen_embeddings": frozen_emb, "input_ids": ids,
+                    "labels": labels, "loss": loss.item(), "grads": grads,
+                    "embedding_output_grad": [ge[i, :len(s)].flatten().tolist() for i, s in enumerate(ids)]}
+            out["cases"].append(case)
+
+        # Ten AdamW steps with embeddings + layer 0 frozen.
+        m, names, cfg = load(name)
+        frozen = frozen_names(names, 1, True)
+        decay, no_decay, seen = [], [], set()
+        for n, (t, sl) in names.items():
+            if n in frozen or id(t) in seen:
+                continue
+            seen.add(id(t))
+            (no_decay if (n.endswith(".bias") or "LayerNorm" in n or "layer_norm" in n) else decay).append(t)
+        for n, (t, sl) in names.items():
+            t.requires_grad_(n not in frozen)
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+                                lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+        warmup, total = 2, 10
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: s / warmup if s < warmup else max(0.0, (total - s) / (total - warmup)))
+        steps = []
+        batches = [[0, 1, 2, 5, 6], [3, 7, 1, 0]]
+        for step in range(total):
+            idx = batches[step % 2]
+            labels = [(i + step) % nlab for i in range(len(idx))]
+            ids, x, mask = batch(golden, idx)
+            opt.zero_grad()
+            _, logits, _ = m(x, mask)
+            loss = torch.nn.functional.cross_entropy(logits, torch.tensor(labels))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], 1.0)
+            opt.step()
+            sched.step()
+            steps.append({"input_ids": ids, "labels": labels, "loss": loss.item()})
+        out["adamw"] = {"lr": 1e-3, "warmup": warmup, "total": total, "clip": 1.0, "weight_decay": 0.01,
+                        "frozen_layers": 1, "frozen_embeddings": True, "steps": steps,
+                        "final": {n: value_of(names, n) for n in names if n not in frozen}}
+        with open(os.path.join(d, "grads.json"), "w") as f:
+            json.dump(out, f)
+        print(name, "losses", [round(s["loss"], 5) for s in steps])
+
+
+if __name__ == "__main__":
+    main()
