@@ -45,5 +45,7 @@ using Action = std::function<int()>;
 Action register_tokenize(CLI::App& app);
 Action register_vocab(CLI::App& app);
 Action register_predict(CLI::App& app);
+Action register_train(CLI::App& app);
+Action register_eval(CLI::App& app);
 
 }  // namespace senti::cli

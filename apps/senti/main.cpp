@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   actions["tokenize"] = register_tokenize(app);
   actions["vocab"] = register_vocab(app);
   actions["predict"] = register_predict(app);
+  actions["train"] = register_train(app);
+  actions["eval"] = register_eval(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

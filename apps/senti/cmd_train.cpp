@@ -1,0 +1,100 @@
+// `senti train` and `senti eval`: fine-tuning with frozen layers, and evaluation of a model on
+// labelled data. Both print their final metrics as JSON on stdout.
+#include <cstdio>
+
+#include "cli.h"
+#include "train/trainer.h"
+#include "util/error.h"
+
+namespace senti::cli {
+
+namespace {
+struct TrainArgs {
+  CommonOptions common;
+  train::TrainOptions o;
+  bool skip_bad = false;
+  bool no_cache = false;
+  bool no_progress = false;
+};
+
+struct EvalArgs {
+  CommonOptions common;
+  std::string model, data, truncation = "head+tail";
+  size_t max_length = 0, batch_size = 32;
+  bool skip_bad = false, no_progress = false;
+};
+}  // namespace
+
+Action register_train(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  auto& o = a->o;
+  CLI::App* cmd = app.add_subcommand("train", "Fine-tune a DistilBERT checkpoint for sequence classification, with frozen layers");
+  cmd->add_option("-m,--model", o.base_model, "Base checkpoint folder (DistilBertForMaskedLM such as distilbert-base-uncased, "
+                                              "or a classifier to continue)")->required();
+  cmd->add_option("--data", o.data, "Training data: aclImdb-style folder (pos/, neg/), .csv (text/review + label/sentiment) "
+                                    "or .jsonl")->required();
+  cmd->add_option("--eval-data", o.eval_data, "Validation data (default: a split of --data)");
+  cmd->add_option("--validation-fraction", o.validation_fraction, "Fraction of --data held out for validation")->capture_default_str();
+  cmd->add_option("--limit", o.limit, "Train on at most this many examples (0 = all)")->capture_default_str();
+  cmd->add_option("-o,--out", o.out_dir, "Output folder (Hugging Face layout, report.html, metrics)")->required();
+  cmd->add_option("--epochs", o.epochs, "Epochs")->capture_default_str();
+  cmd->add_option("-b,--batch-size", o.batch_size, "Examples per micro-batch")->capture_default_str();
+  cmd->add_option("--grad-accum", o.grad_accum, "Micro-batches per optimizer step")->capture_default_str();
+  cmd->add_option("--max-length", o.max_length, "Tokens per example incl. [CLS]/[SEP]")->capture_default_str();
+  cmd->add_option("--truncation", o.truncation, "head, tail or head+tail")->check(CLI::IsMember({"head", "tail", "head+tail"}))->capture_default_str();
+  cmd->add_option("--lr", o.adam.lr, "Peak learning rate (AdamW)")->capture_default_str();
+  cmd->add_option("--weight-decay", o.adam.weight_decay, "AdamW weight decay (not on biases and LayerNorm)")->capture_default_str();
+  cmd->add_option("--warmup-ratio", o.warmup_ratio, "Fraction of steps with linear warmup, then linear decay")->capture_default_str();
+  cmd->add_option("--max-grad-norm", o.max_grad_norm, "Gradient clipping (0 = off)")->capture_default_str();
+  cmd->add_option("--freeze", o.freeze, "What to freeze: none, all, or a list like embeddings,0-3")->capture_default_str();
+  cmd->add_option("--train-top", o.train_top, "Freeze the embeddings and all but the top N layers (overrides --freeze)");
+  cmd->add_flag("--no-frozen-cache", a->no_cache, "Recompute the frozen layers every epoch instead of caching their output");
+  cmd->add_option("--cache-max-gb", o.cache_max_gb, "Frozen-activation cache size kept in memory; larger goes to a file")->capture_default_str();
+  cmd->add_option("--early-stopping", o.early_stopping, "Stop after N epochs without improvement (0 = off)")->capture_default_str();
+  cmd->add_option("--metric", o.metric, "Metric that picks the best epoch")
+      ->check(CLI::IsMember({"accuracy", "f1", "precision", "recall", "roc_auc", "loss"}))->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Seed for initialization, data order and dropout")->capture_default_str();
+  cmd->add_option("--save-steps", o.save_steps, "Checkpoint for --resume every N steps (and after each epoch)")->capture_default_str();
+  cmd->add_option("--max-steps", o.max_steps, "Stop after N optimizer steps (0 = all); continue later with --resume")->capture_default_str();
+  cmd->add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
+  cmd->add_flag("--skip-bad-rows", a->skip_bad, "Skip malformed data rows (each is reported) instead of failing");
+  cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
+  add_common_options(*cmd, a->common);
+  return [a] {
+    a->o.threads = apply_common_options(a->common);
+    a->o.cache_frozen = !a->no_cache;
+    a->o.bad_rows = a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail;
+    a->o.progress = !a->no_progress && !a->common.quiet;
+    train::TrainResult r = train::train(a->o);
+    std::string out = "{\"finished\": " + std::string(r.finished ? "true" : "false") + ", \"steps\": " + std::to_string(r.steps) +
+                      ", \"seconds\": " + std::to_string(r.seconds) + ", \"best_epoch\": " + std::to_string(r.best_epoch + 1) +
+                      ", \"frozen_forward_seconds\": " + std::to_string(r.frozen_forward_seconds) +
+                      (r.best_epoch >= 0 ? ", \"validation\": " + r.best.to_json() : "") + "}\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return kExitOk;
+  };
+}
+
+Action register_eval(CLI::App& app) {
+  auto a = std::make_shared<EvalArgs>();
+  CLI::App* cmd = app.add_subcommand("eval", "Evaluate a classifier on labelled data; prints metrics as JSON");
+  cmd->add_option("-m,--model", a->model, "Model folder")->required();
+  cmd->add_option("--data", a->data, "Labelled data: aclImdb-style folder, .csv or .jsonl")->required();
+  cmd->add_option("--max-length", a->max_length, "Tokens per text (0 = the model's maximum)")->capture_default_str();
+  cmd->add_option("--truncation", a->truncation, "head, tail or head+tail")->check(CLI::IsMember({"head", "tail", "head+tail"}))->capture_default_str();
+  cmd->add_option("-b,--batch-size", a->batch_size, "Texts per forward pass")->capture_default_str();
+  cmd->add_flag("--skip-bad-rows", a->skip_bad, "Skip malformed data rows (each is reported) instead of failing");
+  cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
+  add_common_options(*cmd, a->common);
+  return [a] {
+    const int threads = apply_common_options(a->common);
+    train::Metrics m = train::evaluate(a->model, a->data, a->max_length, a->truncation, a->batch_size, threads,
+                                       a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail,
+                                       !a->no_progress && !a->common.quiet);
+    std::string out = m.to_json() + "\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return kExitOk;
+  };
+}
+
+}  // namespace senti::cli

@@ -1,0 +1,75 @@
+// Trainer: fine-tunes a TrainableDistilBert for sequence classification. Reads and tokenizes
+// the data, batches by length, runs AdamW with warmup/decay, clipping and accumulation, freezes
+// what the policy says (caching the frozen prefix's output in bf16 after its first computation,
+// so later epochs skip it), evaluates every epoch, keeps the best model in Hugging Face layout,
+// writes per-step metrics and report.html, and checkpoints so an interrupted run resumes to the
+// same weights. It reports progress; it does not parse command lines.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "train/metrics.h"
+#include "train/optimizer.h"
+
+namespace senti::train {
+
+struct FreezePolicy {
+  bool embeddings = false;
+  std::vector<bool> layers;  // true = frozen
+  std::string describe() const;
+};
+
+// "none", "embeddings", "0-3", "embeddings,0-3", "all" (embeddings + every layer), or a
+// train-top count (train_top >= 0: freeze embeddings and all but the top N layers).
+FreezePolicy parse_freeze(const std::string& spec, int64_t n_layers, int64_t train_top = -1);
+
+struct TrainOptions {
+  std::string base_model;   // checkpoint folder (DistilBertForMaskedLM base or a classifier)
+  std::string data;         // training data (folder, .csv, .jsonl)
+  std::string eval_data;    // validation data; empty: split from `data`
+  double validation_fraction = 0.1;
+  size_t limit = 0;         // use at most this many training examples (0 = all), chosen by seed
+  std::string out_dir;
+  int epochs = 2;
+  size_t batch_size = 16;
+  int grad_accum = 1;
+  size_t max_length = 256;
+  std::string truncation = "head+tail";
+  AdamWOptions adam;
+  double warmup_ratio = 0.06;
+  double max_grad_norm = 1.0;
+  std::string freeze = "none";
+  int64_t train_top = -1;
+  bool cache_frozen = true;
+  double cache_max_gb = 6.0;   // beyond this the cache goes to a file in out_dir
+  int early_stopping = 0;      // epochs without improvement before stopping (0 = off)
+  std::string metric = "accuracy";
+  uint64_t seed = 42;
+  int64_t save_steps = 500;    // checkpoint for --resume every N optimizer steps (and each epoch)
+  int64_t max_steps = 0;       // stop after this many optimizer steps (0 = run all epochs)
+  bool resume = false;
+  int threads = 0;
+  data::BadRows bad_rows = data::BadRows::kFail;
+  bool progress = true;
+};
+
+struct TrainResult {
+  Metrics best;
+  int best_epoch = -1;
+  int64_t steps = 0;
+  double seconds = 0;
+  double frozen_forward_seconds = 0;  // time spent in the frozen prefix (first computation)
+  bool stopped_early = false;
+  bool finished = false;  // false when max_steps interrupted the run
+};
+
+TrainResult train(const TrainOptions& options);
+
+// Evaluates a model folder on a labelled dataset (same metrics as training).
+Metrics evaluate(const std::string& model_dir, const std::string& data, size_t max_length, const std::string& truncation,
+                 size_t batch_size, int threads, data::BadRows bad_rows, bool progress);
+
+}  // namespace senti::train
