@@ -36,7 +36,7 @@ PY
     python3 -c 'import json,sys; [print(json.dumps(json.loads(l)["ids"])) for l in sys.stdin]' >"$work/imdb-2000.jsonl"
 fi
 
-out=$(mktemp)
+out=${RESULTS:-$(mktemp)}  # JSON lines; set RESULTS to collect runs made in parts
 run() {  # impl threads args...
   local impl=$1 t=$2; shift 2
   local rss; rss=$(mktemp)
@@ -47,7 +47,7 @@ run() {  # impl threads args...
   esac | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); r["peak_rss_mb"]=round(int(open(sys.argv[1]).read().split()[-1])/1024); print(json.dumps(r))' "$rss" | tee -a "$out"
   rm -f "$rss"
 }
-for t in 1 2; do
+for t in ${THREAD_COUNTS:-1 2}; do
   "$bench" "$model" "$t" ceiling | tee -a "$out"
   for c in "1 128" "32 128" "8 512"; do
     for impl in senti pytorch onnxruntime; do run $impl "$t" fixed $c "$secs"; done
@@ -58,4 +58,4 @@ done
 mkdir -p "$root/bench/results"
 report="$root/bench/results/model-$(date +%Y%m%d-%H%M).md"
 python3 "$root/bench/model-report.py" "$out" | tee "$report"
-rm -f "$out"
+[ -n "${RESULTS:-}" ] || rm -f "$out"

@@ -13,64 +13,18 @@ Usage: /usr/bin/python3 tools/make-golden-grads.py
 """
 import json
 import os
-import struct
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from distilbert_reference import Reference  # noqa: E402
+from distilbert_reference import load_hf_folder  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        b, en = e["data_offsets"]
-        assert e["dtype"] == "F32"
-        out[name] = torch.from_numpy(np.frombuffer(data[8 + n + b:8 + n + en], dtype=np.float32).copy()).reshape(e["shape"])
-    return out
-
-
 def load(name):
-    d = os.path.join(ROOT, "tests", "fixtures", "models", name)
-    cfg = json.load(open(os.path.join(d, "config.json")))
-    st = read_safetensors(os.path.join(d, "model.safetensors"))
-    dim = cfg["dim"]
-    m = Reference(cfg["vocab_size"], dim, cfg["n_heads"], cfg["n_layers"], cfg["hidden_dim"],
-                  cfg["max_position_embeddings"], len(cfg["id2label"]), cfg["activation"])
-    # HF name -> reference parameter (q/k/v are slices of in_proj)
-    names = {}
-    with torch.no_grad():
-        p = "distilbert."
-        m.word.weight.copy_(st[p + "embeddings.word_embeddings.weight"]); names[p + "embeddings.word_embeddings.weight"] = (m.word.weight, None)
-        m.pos.weight.copy_(st[p + "embeddings.position_embeddings.weight"]); names[p + "embeddings.position_embeddings.weight"] = (m.pos.weight, None)
-        for t, q in ((m.emb_ln.weight, "weight"), (m.emb_ln.bias, "bias")):
-            t.copy_(st[p + "embeddings.LayerNorm." + q]); names[p + "embeddings.LayerNorm." + q] = (t, None)
-        for i, b in enumerate(m.blocks):
-            s = f"{p}transformer.layer.{i}."
-            for k, lin in enumerate(["q_lin", "k_lin", "v_lin"]):
-                b.self_attn.in_proj_weight[k * dim:(k + 1) * dim].copy_(st[s + f"attention.{lin}.weight"])
-                b.self_attn.in_proj_bias[k * dim:(k + 1) * dim].copy_(st[s + f"attention.{lin}.bias"])
-                names[s + f"attention.{lin}.weight"] = (b.self_attn.in_proj_weight, slice(k * dim, (k + 1) * dim))
-                names[s + f"attention.{lin}.bias"] = (b.self_attn.in_proj_bias, slice(k * dim, (k + 1) * dim))
-            pairs = {"attention.out_lin": b.self_attn.out_proj, "sa_layer_norm": b.norm1, "ffn.lin1": b.linear1,
-                     "ffn.lin2": b.linear2, "output_layer_norm": b.norm2}
-            for hf, mod in pairs.items():
-                for q in ("weight", "bias"):
-                    getattr(mod, q).copy_(st[s + hf + "." + q]); names[s + hf + "." + q] = (getattr(mod, q), None)
-        for hf, mod in (("pre_classifier", m.pre), ("classifier", m.cls)):
-            for q in ("weight", "bias"):
-                getattr(mod, q).copy_(st[hf + "." + q]); names[hf + "." + q] = (getattr(mod, q), None)
-    return m, names, cfg
+    return load_hf_folder(os.path.join(ROOT, "tests", "fixtures", "models", name))
 
 
 def frozen_names(names, n_layers_frozen, embeddings):

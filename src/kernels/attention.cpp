@@ -121,3 +121,37 @@ void attention_backward(const float* qkv, const float* probs, const std::vector<
 }
 
 }  // namespace senti::kernels
+
+namespace senti::kernels {
+
+void attention_first_token(const float* q, const float* kv, const std::vector<SequenceSpan>& seqs, int64_t dim,
+                           int64_t heads, float* ctx) {
+  const int64_t hd = dim / heads;
+  const float scale = 1.f / std::sqrt(static_cast<float>(hd));
+  const int64_t jobs = static_cast<int64_t>(seqs.size()) * heads;
+#pragma omp parallel for schedule(dynamic, 4) if (jobs > 8)
+  for (int64_t job = 0; job < jobs; ++job) {
+    const int64_t b = job / heads, h = job % heads;
+    const SequenceSpan& s = seqs[b];
+    const float* qh = q + b * dim + h * hd;
+    std::vector<float> p(static_cast<size_t>(s.length));
+    for (int64_t t = 0; t < s.length; ++t) {
+      const float* k = kv + (s.begin + t) * 2 * dim + h * hd;
+      float dot = 0.f;
+#pragma omp simd reduction(+ : dot)
+      for (int64_t i = 0; i < hd; ++i) dot += qh[i] * k[i];
+      p[t] = dot * scale;
+    }
+    softmax_rows(p.data(), 1, s.length);
+    float* c = ctx + b * dim + h * hd;
+    std::fill(c, c + hd, 0.f);
+    for (int64_t t = 0; t < s.length; ++t) {
+      const float* v = kv + (s.begin + t) * 2 * dim + dim + h * hd;
+      const float w = p[t];
+#pragma omp simd
+      for (int64_t i = 0; i < hd; ++i) c[i] += w * v[i];
+    }
+  }
+}
+
+}  // namespace senti::kernels

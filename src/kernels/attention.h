@@ -24,6 +24,12 @@ void attention_forward(const float* qkv, const std::vector<SequenceSpan>& seqs, 
 void attention_backward(const float* qkv, const float* probs, const std::vector<SequenceSpan>& seqs, int64_t dim,
                         int64_t heads, const float* dctx, float* dqkv, float dropout = 0.f, uint64_t seed = 0);
 
+// Attention for the first token of each sequence only (what a [CLS] classifier reads from the
+// last layer): q (sequences, dim) holds each sequence's first-token query; kv (tokens, 2·dim)
+// holds K then V for every token; ctx (sequences, dim) receives the context rows.
+void attention_first_token(const float* q, const float* kv, const std::vector<SequenceSpan>& seqs, int64_t dim,
+                           int64_t heads, float* ctx);
+
 // Offsets of each (sequence, head) block in probs_out, and its total size.
 std::vector<int64_t> attention_prob_offsets(const std::vector<SequenceSpan>& seqs, int64_t heads, int64_t* total);
 

@@ -117,6 +117,8 @@ size_t Classifier::count_tokens(std::string_view text) const {
 std::vector<std::vector<float>> Classifier::logits(const std::vector<std::string_view>& texts,
                                                    const ClassifyOptions& o) const {
   Impl& s = *impl_;
+  // One call at a time: the tokenizer pool and the workspace are shared.
+  std::lock_guard<std::mutex> lock(s.mutex);
   // Tokenize on the pool.
   std::vector<std::vector<std::vector<int32_t>>> windows(texts.size());
   s.pool->parallel_for(texts.size(), 8, [&](size_t b, size_t e, int) {
@@ -129,7 +131,6 @@ std::vector<std::vector<float>> Classifier::logits(const std::vector<std::string
   std::vector<std::pair<size_t, const std::vector<int32_t>*>> items;
   for (size_t i = 0; i < texts.size(); ++i)
     for (const auto& w : windows[i]) items.push_back({i, &w});
-  std::lock_guard<std::mutex> lock(s.mutex);
   size_t pos = 0;
   while (pos < items.size()) {
     std::vector<std::vector<int32_t>> batch;

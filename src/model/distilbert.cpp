@@ -76,7 +76,13 @@ DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w) : 
     Tensor qw = load(l + "attention.q_lin.weight", {D, D}), qb = load(l + "attention.q_lin.bias", {D});
     Tensor kw = load(l + "attention.k_lin.weight", {D, D}), kb = load(l + "attention.k_lin.bias", {D});
     Tensor vw = load(l + "attention.v_lin.weight", {D, D}), vb = load(l + "attention.v_lin.bias", {D});
-    layer.qkv = kernels::Linear(concat_rows({&qw, &kw, &vw}), concat_rows({&qb, &kb, &vb}));
+    layer.split_q = (i == config_.n_layers - 1) && (w.find("classifier.weight") || w.find("pre_classifier.weight"));
+    if (layer.split_q) {
+      layer.q = kernels::Linear(qw, qb);
+      layer.kv = kernels::Linear(concat_rows({&kw, &vw}), concat_rows({&kb, &vb}));
+    } else {
+      layer.qkv = kernels::Linear(concat_rows({&qw, &kw, &vw}), concat_rows({&qb, &kb, &vb}));
+    }
     layer.out = kernels::Linear(load(l + "attention.out_lin.weight", {D, D}), load(l + "attention.out_lin.bias", {D}));
     layer.lin1 = kernels::Linear(load(l + "ffn.lin1.weight", {H, D}), load(l + "ffn.lin1.bias", {H}));
     layer.lin2 = kernels::Linear(load(l + "ffn.lin2.weight", {D, H}), load(l + "ffn.lin2.bias", {D}));
@@ -104,7 +110,38 @@ DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w) : 
 }
 
 const float* DistilBert::encode(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws) const {
-  const int64_t D = config_.dim, H = config_.hidden_dim;
+  return encode_layers(sequences, ws, config_.n_layers);
+}
+
+void DistilBert::run_layer(const Layer& l, int64_t T, Workspace& ws) const {
+  const int64_t D = config_.dim, H = config_.hidden_dim, Tp = padded_rows(T);
+  float* x = ws.x.get(0);
+  float* qkv = ws.qkv.get(static_cast<size_t>(Tp * 3 * D));  // (T, 3D)
+  float* ctx = ws.ctx.get(static_cast<size_t>(Tp * D));      // (T, D)
+  float* hid = ws.hidden.get(static_cast<size_t>(Tp * H));   // (T, H)
+  if (l.split_q) {  // interleave Q and K,V rows into the fused layout attention reads
+    float* q = ws.q.get(static_cast<size_t>(Tp * D));
+    float* kv = ws.kv.get(static_cast<size_t>(Tp * 2 * D));
+    l.q.forward(x, T, q);
+    l.kv.forward(x, T, kv);
+    for (int64_t t = 0; t < T; ++t) {
+      std::memcpy(qkv + t * 3 * D, q + t * D, sizeof(float) * D);
+      std::memcpy(qkv + t * 3 * D + D, kv + t * 2 * D, sizeof(float) * 2 * D);
+    }
+  } else {
+    l.qkv.forward(x, T, qkv);
+  }
+  kernels::attention_forward(qkv, ws.seqs, D, config_.n_heads, ctx);
+  l.out.forward(ctx, T, x, Epilogue::kResidual);  // x = ctx·Woᵀ + bo + x
+  kernels::layernorm_forward(x, l.sa_ln_w.data(), l.sa_ln_b.data(), T, D, kLayerNormEps, x);
+  l.lin1.forward(x, T, hid, activation_epilogue(config_.activation));
+  l.lin2.forward(hid, T, x, Epilogue::kResidual);
+  kernels::layernorm_forward(x, l.out_ln_w.data(), l.out_ln_b.data(), T, D, kLayerNormEps, x);
+}
+
+const float* DistilBert::encode_layers(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws,
+                                       int64_t n_layers) const {
+  const int64_t D = config_.dim;
   ws.ids.clear();
   ws.positions.clear();
   ws.seqs.clear();
@@ -112,6 +149,7 @@ const float* DistilBert::encode(const std::vector<std::vector<int32_t>>& sequenc
     if (static_cast<int64_t>(s.size()) > config_.max_position_embeddings)
       fail(ErrorCode::kInvalidArgument, "sequence of " + std::to_string(s.size()) + " tokens exceeds max_position_embeddings " +
                                             std::to_string(config_.max_position_embeddings));
+    if (s.empty()) fail(ErrorCode::kInvalidArgument, "empty token sequence (expected at least [CLS])");
     ws.seqs.push_back({static_cast<int64_t>(ws.ids.size()), static_cast<int64_t>(s.size())});
     for (size_t i = 0; i < s.size(); ++i) {
       if (s[i] < 0 || s[i] >= config_.vocab_size)
@@ -122,25 +160,11 @@ const float* DistilBert::encode(const std::vector<std::vector<int32_t>>& sequenc
     }
   }
   const int64_t T = static_cast<int64_t>(ws.ids.size());
-  const int64_t Tp = padded_rows(T);
-  float* x = ws.x.get(static_cast<size_t>(Tp * D));     // (T, D)
-  float* qkv = ws.qkv.get(static_cast<size_t>(Tp * 3 * D));  // (T, 3D)
-  float* ctx = ws.ctx.get(static_cast<size_t>(Tp * D));  // (T, D)
-  float* hid = ws.hidden.get(static_cast<size_t>(Tp * H));  // (T, H)
+  float* x = ws.x.get(static_cast<size_t>(padded_rows(T) * D));  // (T, D)
   if (T == 0) return x;
-
   kernels::embed_tokens(ws.ids.data(), ws.positions.data(), T, word_embeddings_.data(), position_embeddings_.data(), D, x);
   kernels::layernorm_forward(x, emb_ln_w_.data(), emb_ln_b_.data(), T, D, kLayerNormEps, x);
-  const Epilogue act = activation_epilogue(config_.activation);
-  for (const Layer& l : layers_) {
-    l.qkv.forward(x, T, qkv);
-    kernels::attention_forward(qkv, ws.seqs, D, config_.n_heads, ctx);
-    l.out.forward(ctx, T, x, Epilogue::kResidual);  // x = ctx·Woᵀ + bo + x
-    kernels::layernorm_forward(x, l.sa_ln_w.data(), l.sa_ln_b.data(), T, D, kLayerNormEps, x);
-    l.lin1.forward(x, T, hid, act);
-    l.lin2.forward(hid, T, x, Epilogue::kResidual);
-    kernels::layernorm_forward(x, l.out_ln_w.data(), l.out_ln_b.data(), T, D, kLayerNormEps, x);
-  }
+  for (int64_t i = 0; i < n_layers; ++i) run_layer(layers_[static_cast<size_t>(i)], T, ws);
   return x;
 }
 
@@ -148,15 +172,33 @@ std::vector<float> DistilBert::classify(const std::vector<std::vector<int32_t>>&
   if (!has_classifier_)
     fail(ErrorCode::kUnsupported, "this checkpoint has no sequence-classification head (pre_classifier, classifier); "
                                   "fine-tune it first with `senti train`");
-  const int64_t D = config_.dim, L = config_.num_labels();
-  const float* x = encode(sequences, ws);
+  const int64_t D = config_.dim, H = config_.hidden_dim, L = config_.num_labels(), NL = config_.n_layers;
   const int64_t B = static_cast<int64_t>(sequences.size());
   const int64_t Bp = padded_rows(B);
+  // The head reads only the first token's final hidden state, so the last layer runs for those
+  // rows alone: K and V for every token (attention needs them), the rest for one row per
+  // sequence. Exact: the same arithmetic on the rows that matter.
+  const float* x = encode_layers(sequences, ws, std::max<int64_t>(NL - 1, 0));
+  const int64_t T = static_cast<int64_t>(ws.ids.size());
   float* cls = ws.cls.get(static_cast<size_t>(Bp * D));
+  for (int64_t b = 0; b < B; ++b) std::memcpy(cls + b * D, x + ws.seqs[b].begin * D, static_cast<size_t>(D) * sizeof(float));
+  if (NL > 0) {
+    const Layer& l = layers_.back();
+    float* kv = ws.kv.get(static_cast<size_t>(padded_rows(T) * 2 * D));
+    float* q = ws.q.get(static_cast<size_t>(std::max(Bp, padded_rows(T)) * D));
+    float* ctx = ws.ctx.get(static_cast<size_t>(std::max(Bp, padded_rows(T)) * D));
+    float* hid = ws.hidden.get(static_cast<size_t>(std::max(Bp, padded_rows(T)) * H));
+    l.kv.forward(x, T, kv);
+    l.q.forward(cls, B, q);
+    kernels::attention_first_token(q, kv, ws.seqs, D, config_.n_heads, ctx);
+    l.out.forward(ctx, B, cls, Epilogue::kResidual);
+    kernels::layernorm_forward(cls, l.sa_ln_w.data(), l.sa_ln_b.data(), B, D, kLayerNormEps, cls);
+    l.lin1.forward(cls, B, hid, activation_epilogue(config_.activation));
+    l.lin2.forward(hid, B, cls, Epilogue::kResidual);
+    kernels::layernorm_forward(cls, l.out_ln_w.data(), l.out_ln_b.data(), B, D, kLayerNormEps, cls);
+  }
   float* pre = ws.pre.get(static_cast<size_t>(Bp * D));
   float* logits = ws.logits.get(static_cast<size_t>(Bp * L));
-  for (int64_t b = 0; b < B; ++b)  // hidden state of the first token ([CLS]) of each sequence
-    std::memcpy(cls + b * D, x + ws.seqs[b].begin * D, static_cast<size_t>(D) * sizeof(float));
   pre_classifier_.forward(cls, B, pre, Epilogue::kRelu);
   classifier_.forward(pre, B, logits);
   return std::vector<float>(logits, logits + B * L);

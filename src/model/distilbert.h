@@ -20,7 +20,7 @@ namespace senti::model {
 // Reusable activation buffers, grown on demand and kept between calls (first touches of fresh
 // pages are expensive on these machines).
 struct Workspace {
-  FloatBuffer x, qkv, ctx, hidden, cls, pre, logits, mlm;
+  FloatBuffer x, qkv, ctx, hidden, cls, pre, logits, mlm, q, kv, sa;
   std::vector<int32_t> ids, positions;
   std::vector<kernels::SequenceSpan> seqs;
 };
@@ -39,6 +39,8 @@ class DistilBert {
   // Runs the encoder on a packed batch; returns the last hidden states, (tokens, dim), valid
   // until the next call with the same workspace. Each sequence must fit max_position_embeddings.
   const float* encode(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws) const;
+  // Embeddings and the first `layers` transformer layers only.
+  const float* encode_layers(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws, int64_t layers) const;
   // Classifier logits, (sequences, num_labels), row-major.
   std::vector<float> classify(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws) const;
   // Masked-LM logits for every token, (tokens, vocab_size), after encode().
@@ -47,8 +49,13 @@ class DistilBert {
  private:
   struct Layer {
     kernels::Linear qkv, out, lin1, lin2;
+    // The last layer of a classifier keeps Q apart from K, V: classify() needs the query of
+    // the [CLS] token only (see classify), encode() still computes every row.
+    bool split_q = false;
+    kernels::Linear q, kv;
     Tensor sa_ln_w, sa_ln_b, out_ln_w, out_ln_b;
   };
+  void run_layer(const Layer& l, int64_t tokens, Workspace& ws) const;
 
   DistilBertConfig config_;
   Tensor word_embeddings_, position_embeddings_, emb_ln_w_, emb_ln_b_;
