@@ -52,7 +52,7 @@ for t in ${THREAD_COUNTS:-1 2}; do
   for c in "1 128" "32 128" "8 512"; do
     for impl in senti pytorch onnxruntime; do run $impl "$t" fixed $c "$secs"; done
   done
-  for impl in senti pytorch onnxruntime; do run $impl "$t" ids "$work/imdb-2000.jsonl" 32; done
+  for impl in ${IMDB_IMPLS:-senti pytorch onnxruntime}; do run $impl "$t" ids "$work/imdb-2000.jsonl" 32; done
 done
 
 mkdir -p "$root/bench/results"
