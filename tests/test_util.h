@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "util/file.h"
 
@@ -17,6 +19,15 @@ inline std::string shared_dir() {
 }
 
 inline std::string source_dir() { return SENTI_SOURCE_DIR; }
+
+// n normal(0, scale) floats from a seeded generator.
+inline std::vector<float> randn(size_t n, unsigned seed, float scale = 1.f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
 
 }  // namespace senti::test
 

@@ -150,34 +150,28 @@ void read_csv(const std::string& path, LabelMap& labels, BadRows mode, Dataset& 
 
 void read_jsonl(const std::string& path, LabelMap& labels, BadRows mode, Dataset& ds) {
   const std::string data = read_file(path);
-  size_t line_no = 0;
-  for (size_t pos = 0; pos < data.size();) {
-    size_t nl = data.find('\n', pos);
-    if (nl == std::string::npos) nl = data.size();
-    std::string_view line(data.data() + pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+  for_each_line(data, [&](std::string_view line, size_t line_no) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     const std::string origin = path + ":" + std::to_string(line_no);
     auto j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       bad_row(ds, mode, origin, "not a JSON object");
-      continue;
+      return;
     }
     auto t = j.find("text");
     auto l = j.find("label");
     if (l == j.end()) l = j.find("sentiment");
     if (t == j.end() || !t->is_string() || l == j.end() || !(l->is_string() || l->is_number_integer())) {
       bad_row(ds, mode, origin, "expected {\"text\": string, \"label\": string or integer}");
-      continue;
+      return;
     }
     int label = labels.index(l->is_string() ? l->get<std::string>() : std::to_string(l->get<int64_t>()));
     if (label < 0) {
       bad_row(ds, mode, origin, "unknown label " + l->dump());
-      continue;
+      return;
     }
     ds.examples.push_back({clean_html_breaks(text::repair_utf8(t->get<std::string>())), label, -1, origin});
-  }
+  });
 }
 
 }  // namespace

@@ -60,15 +60,7 @@ size_t for_each_text(const std::string& path,
   }
   const std::string data = read_file(path);
   const bool jsonl = path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
-  size_t line_no = 0;
-  for (size_t pos = 0; pos < data.size();) {
-    size_t nl = data.find('\n', pos);
-    if (nl == std::string::npos) nl = data.size();
-    std::string_view line(data.data() + pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
+  for_each_line(data, [&](std::string_view line, size_t line_no) {
     std::string origin = path + ":" + std::to_string(line_no);
     if (jsonl) {
       auto j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
@@ -79,8 +71,21 @@ size_t for_each_text(const std::string& path,
       fn(clean_html_breaks(text::repair_utf8(line)), origin);
     }
     ++n;
-  }
+  });
   return n;
+}
+
+void for_each_line(std::string_view data, const std::function<void(std::string_view, size_t)>& fn) {
+  size_t line_no = 0;
+  for (size_t pos = 0; pos < data.size();) {
+    size_t nl = data.find('\n', pos);
+    if (nl == std::string::npos) nl = data.size();
+    std::string_view line(data.data() + pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) fn(line, line_no);
+  }
 }
 
 }  // namespace senti::data

@@ -8,19 +8,14 @@
 #include <random>
 
 #include "kernels/attention.h"
+#include "test_util.h"
 #include "kernels/dense.h"
 #include "kernels/ops.h"
 
 using namespace senti::kernels;
 
 namespace {
-std::vector<float> randn(size_t n, unsigned seed, float scale = 1.f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using senti::test::randn;
 
 // forward(x) -> y; analytic: the gradient of Σ r·y with respect to x.
 void check(std::vector<float> x, size_t ny, const std::function<void(const std::vector<float>&, std::vector<float>&)>& forward,

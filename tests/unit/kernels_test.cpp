@@ -6,6 +6,7 @@
 #include <random>
 
 #include "kernels/attention.h"
+#include "test_util.h"
 #include "kernels/linear.h"
 #include "kernels/ops.h"
 #include "tensor/tensor.h"
@@ -14,13 +15,7 @@ using namespace senti;
 using namespace senti::kernels;
 
 namespace {
-std::vector<float> randn(size_t n, unsigned seed, float scale = 1.f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using senti::test::randn;
 Tensor tensor(std::vector<int64_t> shape, const std::vector<float>& v) {
   Tensor t(shape);
   std::copy(v.begin(), v.end(), t.mutable_data());
