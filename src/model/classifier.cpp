@@ -99,8 +99,7 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& dir, const LoadO
   info.vocab_size = c.vocab_size;
   info.parameters = impl->model->num_parameters();
   info.problem_type = c.problem_type;
-  auto weights = io::SafetensorsFile::open(dir + "/model.safetensors");
-  info.weights_dtype = weights->tensors().empty() ? "F32" : io::dtype_name(weights->tensors().begin()->second.dtype);
+  info.weights_dtype = impl->model->weights_dtype();
   if (!impl->model->has_classifier())
     fail(ErrorCode::kUnsupported, dir + ": the checkpoint has no sequence-classification head (pre_classifier, "
                                         "classifier); fine-tune it first with `senti train`");

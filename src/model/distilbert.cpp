@@ -61,6 +61,7 @@ std::unique_ptr<DistilBert> DistilBert::load(const std::string& dir) {
 DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w) : config_(std::move(config)) {
   const int64_t D = config_.dim, H = config_.hidden_dim, V = config_.vocab_size, P = config_.max_position_embeddings;
   const std::string p = encoder_prefix(w);
+  if (!w.tensors().empty()) weights_dtype_ = io::dtype_name(w.tensors().begin()->second.dtype);
   auto load = [&](const std::string& name, std::vector<int64_t> shape) {
     Tensor t = w.load_f32(name, shape);
     num_parameters_ += t.numel();

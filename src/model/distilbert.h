@@ -20,7 +20,7 @@ namespace senti::model {
 // Reusable activation buffers, grown on demand and kept between calls (first touches of fresh
 // pages are expensive on these machines).
 struct Workspace {
-  FloatBuffer x, qkv, ctx, hidden, cls, pre, logits, mlm, q, kv, sa;
+  FloatBuffer x, qkv, ctx, hidden, cls, pre, logits, mlm, q, kv;
   std::vector<int32_t> ids, positions;
   std::vector<kernels::SequenceSpan> seqs;
 };
@@ -35,6 +35,8 @@ class DistilBert {
   bool has_classifier() const { return has_classifier_; }
   bool has_mlm_head() const { return has_mlm_; }
   int64_t num_parameters() const { return num_parameters_; }
+  // dtype of the weights as stored in model.safetensors ("F32", "BF16", ...).
+  const std::string& weights_dtype() const { return weights_dtype_; }
 
   // Runs the encoder on a packed batch; returns the last hidden states, (tokens, dim), valid
   // until the next call with the same workspace. Each sequence must fit max_position_embeddings.
@@ -65,6 +67,7 @@ class DistilBert {
   kernels::Linear vocab_transform_, vocab_projector_;
   Tensor vocab_ln_w_, vocab_ln_b_;
   int64_t num_parameters_ = 0;
+  std::string weights_dtype_ = "F32";
 };
 
 // The prefix under which a checkpoint stores the encoder: "distilbert." for task models, ""

@@ -73,7 +73,6 @@ class TrainableDistilBert {
   TrainableDistilBert(DistilBertConfig config);
   void add_param(const std::string& name, Tensor value, bool decay);
   void index_params();
-  struct Forward;
   double run(const TrainBatch& batch, bool train, uint64_t seed, const std::vector<float>* prefix,
              std::vector<float>* logits_out, int64_t stop_before_layer = -1, std::vector<float>* hidden_out = nullptr);
 

@@ -77,11 +77,6 @@ void load_post_processor(const json& p, const Vocab& vocab, TokenizerConfig& cfg
   if (p.is_null()) return;
   if (!p.is_object()) bad(origin, "post_processor", "expected an object or null");
   std::string type = get_string(p, "type", "", origin, "post_processor.");
-  auto id_of = [&](const std::string& tok, const std::string& field) {
-    int32_t id = vocab.find(tok);
-    if (id < 0) bad(origin, field, "special token '" + tok + "' is not in the vocabulary");
-    return id;
-  };
   if (type == "BertProcessing") {
     auto pair_of = [&](const char* key) -> std::pair<std::string, int32_t> {
       const json& v = member(p, key, origin, "post_processor.");
@@ -124,7 +119,6 @@ void load_post_processor(const json& p, const Vocab& vocab, TokenizerConfig& cfg
           bad(origin, "post_processor.special_tokens." + name + ".ids", "id out of the vocabulary's range");
         piece.ids.push_back(v.get<int32_t>());
       }
-      (void)id_of;
     } else {
       bad(origin, field, "expected {SpecialToken: …} or {Sequence: …}");
     }
