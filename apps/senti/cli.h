@@ -47,5 +47,6 @@ Action register_vocab(CLI::App& app);
 Action register_predict(CLI::App& app);
 Action register_train(CLI::App& app);
 Action register_eval(CLI::App& app);
+Action register_serve(CLI::App& app);
 
 }  // namespace senti::cli

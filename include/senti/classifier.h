@@ -2,6 +2,7 @@
 // Face checkpoint folder and classify texts, with results shaped like the Hugging Face
 // text-classification pipeline. Thread-safe: concurrent calls are serialized internally.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,13 @@ struct LoadOptions {
   int threads = 0;  // 0 = $SENTI_THREADS, else all hardware threads
 };
 
+// A text tokenized for the model: one window of token ids, or several with a sliding window.
+struct TokenizedText {
+  std::vector<std::vector<int32_t>> windows;
+  size_t tokens = 0;     // sum of the window lengths
+  size_t truncated = 0;  // content tokens truncation dropped (0 with a sliding window)
+};
+
 class Classifier {
  public:
   static std::unique_ptr<Classifier> load(const std::string& model_dir, const LoadOptions& options = {});
@@ -53,6 +61,11 @@ class Classifier {
   // Raw logits per text, (num_labels) each.
   std::vector<std::vector<float>> logits(const std::vector<std::string_view>& texts,
                                          const ClassifyOptions& options = {}) const;
+  // The two halves of logits(), for servers that batch requests themselves:
+  // tokenize() is lock-free and may run on many threads at once; logits(tokenized) runs the
+  // model (calls are serialized) and averages the logits of each text's windows.
+  TokenizedText tokenize(std::string_view text, const ClassifyOptions& options = {}) const;
+  std::vector<std::vector<float>> logits(const std::vector<const TokenizedText*>& texts) const;
   // Labels with scores per text, best first (top_k of them).
   std::vector<std::vector<LabelScore>> classify(const std::vector<std::string_view>& texts,
                                                 const ClassifyOptions& options = {}) const;

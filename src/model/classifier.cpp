@@ -35,11 +35,13 @@ struct Classifier::Impl {
   std::unique_ptr<text::Tokenizer> tokenizer;
   std::unique_ptr<ThreadPool> pool;
   mutable model::Workspace workspace;
-  mutable std::mutex mutex;
+  mutable std::mutex mutex;       // the model and its workspace
+  mutable std::mutex pool_mutex;  // the tokenizing pool
   int32_t cls_id = -1, sep_id = -1;
 
   // Token windows for one text: one (truncated) window, or several when a sliding window is on.
-  void windows(std::string_view text, const ClassifyOptions& o, std::vector<std::vector<int32_t>>& out) const {
+  void windows(std::string_view text, const ClassifyOptions& o, TokenizedText& result) const {
+    auto& out = result.windows;
     const size_t max_len = o.max_length ? std::min(o.max_length, info.max_length) : info.max_length;
     if (o.window == 0) {
       text::EncodeOptions eo;
@@ -48,6 +50,8 @@ struct Classifier::Impl {
       eo.truncation.head_tokens = o.head_tokens;
       text::Encoding e = tokenizer->encode(text, eo);
       out.emplace_back(e.ids.begin(), e.ids.end());
+      result.truncated = e.num_truncated;
+      result.tokens = e.ids.size();
       return;
     }
     text::EncodeOptions eo;
@@ -68,6 +72,7 @@ struct Classifier::Impl {
         if (piece.is_sequence) ids.insert(ids.end(), content.ids.begin() + start, content.ids.begin() + end);
         else ids.insert(ids.end(), piece.ids.begin(), piece.ids.end());
       }
+      result.tokens += ids.size();
       out.push_back(std::move(ids));
       if (end >= n) break;
     }
@@ -113,23 +118,39 @@ size_t Classifier::count_tokens(std::string_view text) const {
   return impl_->tokenizer->encode(text, eo).size();
 }
 
+TokenizedText Classifier::tokenize(std::string_view text, const ClassifyOptions& o) const {
+  TokenizedText t;
+  impl_->windows(text, o, t);
+  return t;
+}
+
 std::vector<std::vector<float>> Classifier::logits(const std::vector<std::string_view>& texts,
                                                    const ClassifyOptions& o) const {
+  // Tokenize on the pool (one call at a time may use it), then run the model.
+  std::vector<TokenizedText> tokenized(texts.size());
+  {
+    std::lock_guard<std::mutex> lock(impl_->pool_mutex);
+    impl_->pool->parallel_for(texts.size(), 8, [&](size_t b, size_t e, int) {
+      for (size_t i = b; i < e; ++i) impl_->windows(texts[i], o, tokenized[i]);
+    });
+  }
+  std::vector<const TokenizedText*> ptrs;
+  ptrs.reserve(tokenized.size());
+  for (const auto& t : tokenized) ptrs.push_back(&t);
+  return logits(ptrs);
+}
+
+std::vector<std::vector<float>> Classifier::logits(const std::vector<const TokenizedText*>& texts) const {
   Impl& s = *impl_;
-  // One call at a time: the tokenizer pool and the workspace are shared.
+  // One forward pass at a time: the workspace is shared.
   std::lock_guard<std::mutex> lock(s.mutex);
-  // Tokenize on the pool.
-  std::vector<std::vector<std::vector<int32_t>>> windows(texts.size());
-  s.pool->parallel_for(texts.size(), 8, [&](size_t b, size_t e, int) {
-    for (size_t i = b; i < e; ++i) s.windows(texts[i], o, windows[i]);
-  });
   const int64_t L = static_cast<int64_t>(s.info.labels.size());
   std::vector<std::vector<float>> out(texts.size(), std::vector<float>(static_cast<size_t>(L), 0.f));
   std::vector<size_t> counts(texts.size(), 0);
   // Flatten windows, then run in packed batches of bounded token count.
   std::vector<std::pair<size_t, const std::vector<int32_t>*>> items;
   for (size_t i = 0; i < texts.size(); ++i)
-    for (const auto& w : windows[i]) items.push_back({i, &w});
+    for (const auto& w : texts[i]->windows) items.push_back({i, &w});
   size_t pos = 0;
   while (pos < items.size()) {
     std::vector<std::vector<int32_t>> batch;
