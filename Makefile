@@ -5,7 +5,7 @@ PRESET ?= release
 BUILD := build/$(PRESET)
 SENTI := $(BUILD)/apps/senti/senti
 
-.PHONY: run test build deps clean bench-tokenizer
+.PHONY: run test build deps clean bench-tokenizer bench-serve
 
 deps:
 	@scripts/install-deps
@@ -15,13 +15,16 @@ build: deps
 	@cmake --build --preset $(PRESET)
 
 run: build
-	@scripts/run-demo $(SENTI)
+	@scripts/run-demo $(SENTI) $(ARGS)
 
 test: build
 	@ctest --preset $(PRESET)
 
 bench-tokenizer: build
 	@bench/tokenizer.sh
+
+bench-serve: build
+	@bench/serve.sh
 
 clean:
 	rm -rf build

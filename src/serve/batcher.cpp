@@ -59,6 +59,7 @@ void Batcher::loop() {
       for (const auto& t : *j->texts) texts.push_back(&t);
     try {
       auto logits = classifier_.logits(texts);
+      if (on_batch_) on_batch_({jobs.size(), texts.size(), tokens});  // before anyone is answered
       size_t pos = 0;
       for (Job* j : jobs) {
         std::vector<std::vector<float>> mine(std::make_move_iterator(logits.begin() + pos),
@@ -69,7 +70,6 @@ void Batcher::loop() {
     } catch (...) {
       for (Job* j : jobs) j->done.set_exception(std::current_exception());
     }
-    if (on_batch_) on_batch_({jobs.size(), texts.size(), tokens});
     lock.lock();
   }
 }

@@ -68,6 +68,7 @@ struct Server::Impl {
   std::mutex stop_mutex;
   std::condition_variable stop_cv;
   bool stopping = false, listening_done = false;
+  int listen_socket = -1;
 
   // Runs a handler, turning every failure into a JSON error; the server keeps serving.
   void guarded(const httplib::Request& req, httplib::Response& res, bool needs_key,
@@ -271,6 +272,14 @@ Server::Server(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   const int http_threads = s.o.http_threads;
   s.http.new_task_queue = [http_threads] { return new httplib::ThreadPool(static_cast<size_t>(http_threads)); };
   s.http.set_payload_max_length(s.o.max_body);
+  s.http.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let a second
+  // server bind the same port silently instead of failing.
+  s.http.set_socket_options([&s](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    s.listen_socket = sock;
+  });
   s.http.set_keep_alive_max_count(1000);
   s.http.set_read_timeout(30, 0);
   s.http.set_write_timeout(30, 0);
@@ -288,6 +297,9 @@ int Server::bind() {
   if (port < 0)
     fail(ErrorCode::kIo, "cannot listen on " + s.o.host + ":" + std::to_string(s.o.port) +
                              " (is the port in use, or the host not an address of this machine?)");
+  // cpp-httplib listens with a backlog of 5, too short for bursts of connections (a dropped
+  // handshake costs the client a one-second retransmit); raise it to the system's maximum.
+  if (s.listen_socket >= 0) ::listen(s.listen_socket, SOMAXCONN);
   return port;
 }
 
@@ -308,6 +320,7 @@ void Server::run() {
   std::thread loader([&] {
     try {
       auto t0 = Clock::now();
+      if (s.o.test_load_hook) s.o.test_load_hook();
       s.classifier = Classifier::load(s.o.model_dir, {s.o.threads});
       s.batcher = std::make_unique<Batcher>(*s.classifier, BatcherOptions{s.o.max_batch_tokens, s.o.max_wait_ms},
                                             [&s](const BatchInfo& b) { s.metrics.record_batch(b.requests, b.texts, b.tokens); });

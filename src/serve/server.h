@@ -29,6 +29,8 @@ struct ServeOptions {
   ClassifyOptions defaults;                // truncation, window, ... unless a request says otherwise
   // Tests only: called in every prediction handler after parsing; may throw to simulate a fault.
   std::function<void(const PredictRequest&)> test_hook;
+  // Tests only: called on the loading thread before the model loads.
+  std::function<void()> test_load_hook;
 };
 
 class Server {

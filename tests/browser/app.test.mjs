@@ -1,0 +1,154 @@
+// Real-browser test of the senti page: starts `senti serve` on a tiny model, drives headless
+// Chromium (the Debian package) with playwright-core, and checks what a person would see:
+// the label and confidence bars after typing and submitting, examples, batch upload with
+// the results table and CSV download, flagging, the API panel, an empty-text message, a
+// phone-sized layout, and the message when the server is gone. Saves screenshots to
+// $SENTI_ARTIFACTS (default build/artifacts). Exits non-zero on the first failed check.
+// Usage: node app.test.mjs path/to/senti path/to/model
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import assert from "node:assert/strict";
+
+const [senti, model] = process.argv.slice(2);
+if (!senti || !model) {
+  console.error("usage: node app.test.mjs path/to/senti path/to/model");
+  process.exit(2);
+}
+let chromium;
+try {
+  ({ chromium } = await import("playwright-core"));
+} catch (e) {
+  console.error("playwright-core is not installed: run `npm ci` in tests/browser (scripts/install-deps does)");
+  process.exit(1);
+}
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+if (!existsSync(executablePath)) {
+  console.error(`no Chromium at ${executablePath}: apt-get install chromium (scripts/install-deps does), or set CHROMIUM`);
+  process.exit(1);
+}
+const artifacts = resolve(process.env.SENTI_ARTIFACTS || "build/artifacts");
+mkdirSync(artifacts, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), "senti-browser-"));
+
+// Start the server on a free port and wait until it says it is ready.
+const server = spawn(senti, ["serve", "-m", model, "--port", "0", "-t", "1", "--flag-file", join(work, "flags.csv")],
+                     { stdio: ["ignore", "ignore", "pipe"] });
+let log = "";
+const url = await new Promise((ok, fail) => {
+  let found = null;
+  const timer = setTimeout(() => fail(new Error("senti serve did not become ready:\n" + log)), 20000);
+  server.stderr.on("data", (d) => {
+    log += d;
+    const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
+    if (m) found = m[0];
+    if (found && /ready/.test(log)) { clearTimeout(timer); ok(found); }
+  });
+  server.on("exit", (code) => fail(new Error(`senti serve exited with ${code}:\n${log}`)));
+});
+
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-gpu"] });
+let failed = false;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  await page.goto(url);
+  await page.waitForFunction(() => document.getElementById("model-info").textContent.startsWith("Model "));
+  assert.match(await page.textContent("#model-info"), /tiny-2label/);
+
+  // Type a review, submit with Ctrl+Enter: the top label, a bar per label, the elapsed time.
+  await page.fill("#text", "I loved this movie, the acting was great.");
+  await page.press("#text", "Control+Enter");
+  await page.waitForSelector("#top-label");
+  const label = await page.textContent("#top-label");
+  assert.ok(["POSITIVE", "NEGATIVE"].includes(label), `label ${label}`);
+  assert.equal(await page.locator("#result .bar").count(), 2, "a bar for each label");
+  const widths = await page.$$eval("#result .bar-fill", (els) => els.map((e) => parseFloat(e.style.width)));
+  assert.ok(Math.abs(widths[0] + widths[1] - 100) < 0.5, `bars sum to 100 %: ${widths}`);
+  assert.match(await page.textContent("#elapsed"), /Elapsed: \d+\.\d+ s/);
+  await page.screenshot({ path: join(artifacts, "page-result.png"), fullPage: true });
+
+  // Flag it.
+  await page.click("#flag");
+  await page.waitForFunction(() => document.getElementById("flag-status").textContent.startsWith("Flagged"));
+  assert.match(readFileSync(join(work, "flags.csv"), "utf8"), /I loved this movie/);
+
+  // Clear, then submitting empty text explains itself without a request.
+  await page.click("#clear");
+  assert.equal(await page.inputValue("#text"), "");
+  assert.equal(await page.locator("#top-label").count(), 0);
+  await page.click("#submit");
+  await page.waitForSelector("#error:not([hidden])");
+  assert.match(await page.textContent("#error"), /empty/);
+
+  // An example fills the box and runs.
+  const example = page.locator("#examples button").nth(1);
+  const exampleText = await example.textContent();
+  await example.click();
+  await page.waitForSelector("#top-label");
+  assert.equal(await page.inputValue("#text"), exampleText);
+  assert.ok(await page.isHidden("#error"), "the error is gone after a good request");
+
+  // The API panel shows ready-to-copy curl commands for this server.
+  await page.click("#api-panel summary");
+  assert.ok((await page.textContent("#curl-pipeline")).includes(url + "api/predict"));
+  assert.ok((await page.textContent("#curl-tei")).includes(url + "predict"));
+
+  // Batch mode: a CSV with a header and a quoted comma; the table and a CSV download.
+  const csv = 'id,text\n1,"Great fun, loved it"\n2,Terrible and boring\n3,"An ""okay"" film"\n';
+  await page.setInputFiles("#batch-file", { name: "reviews.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.click("#batch-run");
+  await page.waitForFunction(() => /3 texts classified/.test(document.getElementById("batch-status").textContent));
+  assert.equal(await page.locator("#batch-table tbody tr").count(), 3);
+  assert.equal(await page.textContent("#batch-table tbody tr:nth-child(1) td.text"), "Great fun, loved it");
+  assert.equal(await page.textContent("#batch-table tbody tr:nth-child(3) td.text"), 'An "okay" film');
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#batch-download")]);
+  const saved = join(work, "results.csv");
+  await download.saveAs(saved);
+  const lines = readFileSync(saved, "utf8").trim().split(/\r?\n/);
+  assert.equal(lines[0], "text,label,score");
+  assert.equal(lines.length, 4);
+  assert.match(lines[1], /^"Great fun, loved it",(POSITIVE|NEGATIVE),0\.\d+/);
+  // A .txt file: one text per line.
+  await page.setInputFiles("#batch-file", { name: "reviews.txt", mimeType: "text/plain",
+                                            buffer: Buffer.from("good\n\nbad\nfine\n") });
+  await page.click("#batch-run");
+  await page.waitForFunction(() => /3 texts classified/.test(document.getElementById("batch-status").textContent));
+  await page.screenshot({ path: join(artifacts, "page-batch.png"), fullPage: true });
+
+  // Keyboard: Tab from the text box reaches the buttons.
+  await page.focus("#text");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "clear");
+
+  // A phone-sized screen: one column, nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page overflows a phone screen by ${overflow}px`);
+  await page.screenshot({ path: join(artifacts, "page-phone.png"), fullPage: true });
+  assert.deepEqual(consoleErrors, []);
+
+  // The server goes away: the page says so instead of failing silently.
+  server.kill("SIGTERM");
+  await new Promise((ok) => server.once("exit", ok));
+  await page.fill("#text", "Is anyone there?");
+  await page.click("#submit");
+  await page.waitForSelector("#error:not([hidden])");
+  assert.match(await page.textContent("#error"), /Cannot reach the senti server/);
+  console.log(`browser test passed; screenshots in ${artifacts}`);
+} catch (e) {
+  failed = true;
+  console.error("browser test failed:", e);
+  try {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    if (pages.length) await pages[0].screenshot({ path: join(artifacts, "page-failure.png"), fullPage: true });
+  } catch (_) { /* best effort */ }
+} finally {
+  await browser.close();
+  if (server.exitCode === null) server.kill("SIGTERM");
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,174 @@
+// The HTTP API's request parsing and answers without sockets: shapes as the Hugging Face
+// pipeline and text-embeddings-inference give them, errors naming the field with the right
+// status, the flag log's CSV and the metrics text.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "serve/api.h"
+#include "serve/flag_log.h"
+#include "serve/metrics.h"
+#include "util/error.h"
+#include "util/file.h"
+
+using namespace senti;
+using namespace senti::serve;
+using nlohmann::json;
+
+namespace {
+// The status and message of the ApiError that parsing `body` throws.
+std::pair<int, std::string> error_of(std::string_view body, Dialect d = Dialect::kPipeline, size_t max_inputs = 4) {
+  try {
+    d == Dialect::kTei ? parse_tei_request(body, max_inputs) : parse_pipeline_request(body, max_inputs);
+  } catch (const ApiError& e) {
+    EXPECT_FALSE(e.type.empty());
+    return {e.status, e.what()};
+  }
+  ADD_FAILURE() << "no error for " << body;
+  return {0, ""};
+}
+const std::vector<std::vector<LabelScore>> kTwo = {{{"POSITIVE", 0.9f}, {"NEGATIVE", 0.1f}},
+                                                   {{"NEGATIVE", 0.7f}, {"POSITIVE", 0.3f}}};
+}  // namespace
+
+TEST(ServeApi, PipelineRequestsAndOptions) {
+  auto r = parse_pipeline_request(R"({"inputs": "good film"})", 4);
+  EXPECT_EQ(r.inputs, std::vector<std::string>{"good film"});
+  EXPECT_FALSE(r.batched);
+  EXPECT_FALSE(r.top_k_given);
+  EXPECT_TRUE(r.truncate);
+  r = parse_pipeline_request(R"({"inputs": ["a", "b"], "top_k": null, "truncation": "tail",
+                                 "function_to_apply": "sigmoid"})", 4);
+  EXPECT_TRUE(r.batched);
+  EXPECT_EQ(r.options.top_k, -1);
+  EXPECT_EQ(r.options.truncation, Truncation::kTail);
+  EXPECT_EQ(r.options.function, ScoreFunction::kSigmoid);
+  r = parse_pipeline_request(R"({"inputs": "x", "parameters": {"top_k": 2, "truncation": false}})", 4);
+  EXPECT_EQ(r.options.top_k, 2);
+  EXPECT_FALSE(r.truncate);
+  ClassifyOptions defaults;
+  defaults.truncation = Truncation::kHead;
+  defaults.window = 64;
+  r = parse_pipeline_request(R"({"inputs": "x"})", 4, defaults);
+  EXPECT_EQ(r.options.truncation, Truncation::kHead);
+  EXPECT_EQ(r.options.window, 64u);
+}
+
+TEST(ServeApi, PipelineErrorsNameTheField) {
+  EXPECT_EQ(error_of("").first, 422);
+  EXPECT_EQ(error_of("[1]").first, 422);
+  EXPECT_EQ(error_of("{\"inputs\": \"\\u00e9\"").first, 422);  // truncated JSON
+  EXPECT_EQ(error_of("{\"inputs\": \"\xff\xfe\"}").first, 422);  // invalid UTF-8
+  auto [status, msg] = error_of(R"({"text": "x"})");
+  EXPECT_EQ(status, 422);
+  EXPECT_NE(msg.find("\"inputs\" is missing"), std::string::npos) << msg;
+  std::tie(status, msg) = error_of(R"({"inputs": ["ok", 3]})");
+  EXPECT_EQ(status, 422);
+  EXPECT_NE(msg.find("inputs[1]"), std::string::npos) << msg;
+  std::tie(status, msg) = error_of(R"({"inputs": ["ok", " \n\t "]})");
+  EXPECT_EQ(status, 422);
+  EXPECT_NE(msg.find("inputs[1]\" is empty"), std::string::npos) << msg;
+  EXPECT_EQ(error_of(R"({"inputs": []})").first, 422);
+  EXPECT_EQ(error_of(R"({"inputs": ["a","b","c","d","e"]})").first, 413);
+  std::tie(status, msg) = error_of(R"({"inputs": "x", "top_k": 0})");
+  EXPECT_EQ(status, 422);
+  EXPECT_NE(msg.find("top_k"), std::string::npos);
+  EXPECT_NE(error_of(R"({"inputs": "x", "truncation": "middle"})").second.find("truncation"), std::string::npos);
+  EXPECT_NE(error_of(R"({"inputs": "x", "function_to_apply": 1})").second.find("function_to_apply"), std::string::npos);
+  EXPECT_NE(error_of(R"({"inputs": "x", "parameters": 3})").second.find("parameters"), std::string::npos);
+}
+
+TEST(ServeApi, TeiRequests) {
+  auto r = parse_tei_request(R"({"inputs": "good"})", 4);
+  EXPECT_EQ(r.dialect, Dialect::kTei);
+  EXPECT_FALSE(r.batched);
+  EXPECT_FALSE(r.truncate);  // TEI refuses long inputs unless asked to truncate
+  EXPECT_EQ(r.options.top_k, -1);
+  r = parse_tei_request(R"({"inputs": ["good"], "raw_scores": true, "truncate": true, "truncation_direction": "Left"})", 4);
+  EXPECT_EQ(r.inputs.size(), 1u);
+  EXPECT_EQ(r.options.function, ScoreFunction::kNone);
+  EXPECT_TRUE(r.truncate);
+  EXPECT_EQ(r.options.truncation, Truncation::kTail);
+  r = parse_tei_request(R"({"inputs": [["a"], ["b"], "c"]})", 4);
+  EXPECT_TRUE(r.batched);
+  EXPECT_EQ(r.inputs, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_NE(error_of(R"({"inputs": ["a", "b"]})", Dialect::kTei).second.find("pair"), std::string::npos);
+  EXPECT_EQ(error_of(R"({"inputs": ["a", "b", "c"]})", Dialect::kTei).first, 422);
+  EXPECT_EQ(error_of(R"({"inputs": [["a"],["b"],["c"],["d"],["e"]]})", Dialect::kTei).first, 413);
+  EXPECT_NE(error_of(R"({"inputs": "a", "raw_scores": "yes"})", Dialect::kTei).second.find("raw_scores"), std::string::npos);
+  EXPECT_NE(error_of(R"({"inputs": "a", "truncation_direction": "up"})", Dialect::kTei).second.find("truncation_direction"),
+            std::string::npos);
+}
+
+TEST(ServeApi, ResponsesHaveThePipelineShapes) {
+  PredictRequest r;
+  r.inputs = {"a"};
+  auto one = json::parse(predict_response(r, {kTwo[0]}));
+  ASSERT_TRUE(one.is_array() && one.size() == 1 && one[0].is_object());
+  EXPECT_EQ(one[0]["label"], "POSITIVE");
+  r.inputs = {"a", "b"};
+  r.batched = true;
+  auto many = json::parse(predict_response(r, kTwo));
+  ASSERT_EQ(many.size(), 2u);
+  EXPECT_EQ(many[1]["label"], "NEGATIVE");  // one dict per input
+  r.top_k_given = true;
+  auto nested = json::parse(predict_response(r, kTwo));
+  ASSERT_TRUE(nested[0].is_array());
+  EXPECT_EQ(nested[1][1]["label"], "POSITIVE");
+  r.batched = false;
+  auto single_k = json::parse(predict_response(r, {kTwo[0]}));
+  ASSERT_EQ(single_k.size(), 2u);
+  EXPECT_TRUE(single_k[0].is_object());
+  r.dialect = Dialect::kTei;
+  r.top_k_given = false;
+  EXPECT_EQ(json::parse(predict_response(r, {kTwo[0]})).size(), 2u);
+  auto body = json::parse(error_body("bad \xff byte", "Validation"));  // invalid UTF-8 stays valid JSON
+  EXPECT_EQ(body["error_type"], "Validation");
+}
+
+TEST(ServeApi, FlagLogWritesQuotedCsvRows) {
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\"\nbye"), "\"say \"\"hi\"\"\nbye\"");
+  char tmpl[] = "/tmp/senti-flag-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string path = std::string(tmpl) + "/flags.csv";
+  FlagLog log(path, {"time", "input"});
+  log.append({"t1", "x, \"y\""});
+  log.append({"t2", "z"});
+  std::string content = read_file(path);
+  EXPECT_EQ(content, "time,input\r\nt1,\"x, \"\"y\"\"\"\r\nt2,z\r\n");
+  FlagLog bad(std::string(tmpl) + "/missing/dir/flags.csv", {"a"});
+  EXPECT_THROW(bad.append({"x"}), senti::Error);
+  std::remove(path.c_str());
+  rmdir(tmpl);
+}
+
+TEST(ServeApi, MetricsRenderPrometheusText) {
+  Metrics m;
+  m.record_request("/api/predict", 200, 0.004);
+  m.record_request("/api/predict", 200, 0.3);
+  m.record_request("/api/predict", 422, 0.0001);
+  m.record_batch(3, 5, 700);
+  m.record_texts(5, 700);
+  std::string text = m.render(2, 1, true);
+  EXPECT_NE(text.find("senti_requests_total{route=\"/api/predict\",code=\"200\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("senti_requests_total{route=\"/api/predict\",code=\"422\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("senti_request_duration_seconds_bucket{route=\"/api/predict\",le=\"0.005\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("senti_request_duration_seconds_bucket{route=\"/api/predict\",le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("senti_batch_texts_bucket{le=\"4\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("senti_batch_texts_bucket{le=\"8\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("senti_tokens_total 700\n"), std::string::npos);
+  EXPECT_NE(text.find("senti_queue_depth 2\n"), std::string::npos);
+  EXPECT_NE(text.find("senti_requests_in_flight 1\n"), std::string::npos);
+  // Every non-comment line is "name{labels} value" or "name value".
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    EXPECT_NE(line.rfind(' '), std::string::npos) << line;
+    EXPECT_EQ(line.rfind("senti_", 0), 0u) << line;
+  }
+}
