@@ -135,6 +135,13 @@ def load_hf_folder(d):
                 for q in ("weight", "bias"):
                     getattr(mod, q).copy_(st[s + hf + "." + q]); names[s + hf + "." + q] = (getattr(mod, q), None)
         for hf, mod in (("pre_classifier", m.pre), ("classifier", m.cls)):
+            if hf + ".weight" not in st:
+                continue  # a masked-LM checkpoint
             for q in ("weight", "bias"):
                 getattr(mod, q).copy_(st[hf + "." + q]); names[hf + "." + q] = (getattr(mod, q), None)
+        if "vocab_transform.weight" in st:
+            for hf, mod in (("vocab_transform", m.vt), ("vocab_layer_norm", m.vln)):
+                for q in ("weight", "bias"):
+                    getattr(mod, q).copy_(st[hf + "." + q]); names[hf + "." + q] = (getattr(mod, q), None)
+            m.vbias.copy_(st["vocab_projector.bias"]); names["vocab_projector.bias"] = (m.vbias, None)
     return m, names, cfg

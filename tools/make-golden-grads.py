@@ -9,6 +9,9 @@ off, records into tests/fixtures/models/<name>/grads.json:
     LayerNorm, linear warmup 2 steps then linear decay to step 10, gradient clipping at norm 1.0)
     with the embeddings + layer 0 frozen: the loss of each step and the final trainable weights;
   - the gradient of the loss with respect to the embedding output (for explanations).
+For the masked-LM checkpoint tests/fixtures/models/tiny-mlm, records into its grads.json the
+masked-LM loss (mean cross-entropy over the labelled positions, the projector tied to the word
+embeddings) and every gradient, with nothing frozen and with the embeddings + layer 0 frozen.
 Usage: /usr/bin/python3 tools/make-golden-grads.py
 """
 import json
@@ -127,5 +130,48 @@ def main():
         print(name, "losses", [round(s["loss"], 5) for s in steps])
 
 
+def mlm_main():
+    name = "tiny-mlm"
+    d = os.path.join(ROOT, "tests", "fixtures", "models", name)
+    golden = json.load(open(os.path.join(d, "golden.json")))
+    mask_id = 4  # [MASK] in the fixture vocabulary
+    out = {"mask_id": mask_id, "cases": []}
+    for frozen_layers, frozen_emb in ((0, False), (1, True)):
+        m, names, cfg = load(name)
+        idx = [0, 1, 2, 5, 6, 7]
+        ids, x, mask = batch(golden, idx)
+        # Labelled positions: a fixed pattern over the content tokens; inputs there become
+        # [MASK] on even positions and stay as they are on odd ones (the 80/10/10 rule's cases).
+        labels = torch.full(x.shape, -100, dtype=torch.long)
+        masked = []
+        for b, s in enumerate(ids):
+            row = list(s)
+            for i in range(1, len(s) - 1):
+                if (i * 7 + b) % 3 == 1:
+                    labels[b, i] = s[i]
+                    if i % 2 == 0:
+                        row[i] = mask_id
+            masked.append(row)
+        longest = max(map(len, masked))
+        x = torch.tensor([r + [0] * (longest - len(r)) for r in masked])
+        frozen = frozen_names(names, frozen_layers, frozen_emb)
+        for n, (t, sl) in names.items():
+            t.requires_grad_(True)
+        _, _, mlm = m(x, mask)
+        loss = torch.nn.functional.cross_entropy(mlm.reshape(-1, mlm.shape[-1]), labels.reshape(-1), ignore_index=-100)
+        loss.backward()
+        head = ("pre_classifier.", "classifier.")
+        grads = {n: grad_of(names, n) for n in names if n not in frozen and not n.startswith(head)}
+        if frozen_emb:  # frozen embeddings freeze the tied projector too: no word-embedding gradient
+            grads.pop("distilbert.embeddings.word_embeddings.weight", None)
+        out["cases"].append({"frozen_layers": frozen_layers, "frozen_embeddings": frozen_emb, "input_ids": masked,
+                             "mlm_labels": [labels[b, :len(s)].tolist() for b, s in enumerate(masked)],
+                             "loss": loss.item(), "grads": grads})
+    with open(os.path.join(d, "grads.json"), "w") as f:
+        json.dump(out, f)
+    print(name, "mlm losses", [round(c["loss"], 5) for c in out["cases"]])
+
+
 if __name__ == "__main__":
     main()
+    mlm_main()

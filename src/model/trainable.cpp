@@ -58,7 +58,7 @@ struct LayerCache {
 };
 }  // namespace
 
-TrainableDistilBert::TrainableDistilBert(DistilBertConfig config) : config_(std::move(config)) {
+TrainableDistilBert::TrainableDistilBert(DistilBertConfig config, Task task) : config_(std::move(config)), task_(task) {
   frozen_layers_.assign(static_cast<size_t>(config_.n_layers), false);
 }
 
@@ -100,10 +100,18 @@ void TrainableDistilBert::index_params() {
                           idx(s + "ffn.lin1.bias"), idx(s + "ffn.lin2.weight"), idx(s + "ffn.lin2.bias"),
                           idx(s + "output_layer_norm.weight"), idx(s + "output_layer_norm.bias")});
   }
-  pre_w_ = idx("pre_classifier.weight");
-  pre_b_ = idx("pre_classifier.bias");
-  cls_w_ = idx("classifier.weight");
-  cls_b_ = idx("classifier.bias");
+  if (task_ == Task::kMaskedLM) {
+    vt_w_ = idx("vocab_transform.weight");
+    vt_b_ = idx("vocab_transform.bias");
+    vln_w_ = idx("vocab_layer_norm.weight");
+    vln_b_ = idx("vocab_layer_norm.bias");
+    vproj_b_ = idx("vocab_projector.bias");
+  } else {
+    pre_w_ = idx("pre_classifier.weight");
+    pre_b_ = idx("pre_classifier.bias");
+    cls_w_ = idx("classifier.weight");
+    cls_b_ = idx("classifier.bias");
+  }
 }
 
 namespace {
@@ -115,8 +123,23 @@ struct Spec {
   enum Init { kNormal, kZero, kOne } init;
 };
 
-std::vector<Spec> specs(const DistilBertConfig& c, const std::string& p) {
-  const int64_t D = c.dim, H = c.hidden_dim, L = c.num_labels();
+// The parameters of a task's head (top-level names, as transformers stores them).
+std::vector<Spec> head_specs(const DistilBertConfig& c, Task task) {
+  const int64_t D = c.dim;
+  if (task == Task::kMaskedLM)
+    return {{"vocab_transform.weight", {D, D}, true, Spec::kNormal},
+            {"vocab_transform.bias", {D}, false, Spec::kZero},
+            {"vocab_layer_norm.weight", {D}, false, Spec::kOne},
+            {"vocab_layer_norm.bias", {D}, false, Spec::kZero},
+            {"vocab_projector.bias", {c.vocab_size}, false, Spec::kZero}};
+  return {{"pre_classifier.weight", {D, D}, true, Spec::kNormal},
+          {"pre_classifier.bias", {D}, false, Spec::kZero},
+          {"classifier.weight", {c.num_labels(), D}, true, Spec::kNormal},
+          {"classifier.bias", {c.num_labels()}, false, Spec::kZero}};
+}
+
+std::vector<Spec> specs(const DistilBertConfig& c, const std::string& p, Task task) {
+  const int64_t D = c.dim, H = c.hidden_dim;
   std::vector<Spec> s = {{p + "embeddings.word_embeddings.weight", {c.vocab_size, D}, true, Spec::kNormal},
                          {p + "embeddings.position_embeddings.weight", {c.max_position_embeddings, D}, true, Spec::kNormal},
                          {p + "embeddings.LayerNorm.weight", {D}, false, Spec::kOne},
@@ -136,10 +159,7 @@ std::vector<Spec> specs(const DistilBertConfig& c, const std::string& p) {
     s.push_back({q + "output_layer_norm.weight", {D}, false, Spec::kOne});
     s.push_back({q + "output_layer_norm.bias", {D}, false, Spec::kZero});
   }
-  s.push_back({"pre_classifier.weight", {D, D}, true, Spec::kNormal});
-  s.push_back({"pre_classifier.bias", {D}, false, Spec::kZero});
-  s.push_back({"classifier.weight", {L, D}, true, Spec::kNormal});
-  s.push_back({"classifier.bias", {L}, false, Spec::kZero});
+  for (Spec& h : head_specs(c, task)) s.push_back(std::move(h));
   return s;
 }
 
@@ -149,10 +169,11 @@ Tensor init_tensor(const Spec& sp, double range, std::mt19937_64& rng) {
 }
 }  // namespace
 
-std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_config(const DistilBertConfig& config, uint64_t seed) {
-  std::unique_ptr<TrainableDistilBert> m(new TrainableDistilBert(config));
+std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_config(const DistilBertConfig& config, uint64_t seed,
+                                                                     Task task) {
+  std::unique_ptr<TrainableDistilBert> m(new TrainableDistilBert(config, task));
   std::mt19937_64 rng(seed);
-  for (const Spec& sp : specs(config, "distilbert.")) {
+  for (const Spec& sp : specs(config, "distilbert.", task)) {
     Tensor t = init_tensor(sp, config.initializer_range, rng);
     if (sp.name.find("word_embeddings") != std::string::npos && config.pad_token_id < config.vocab_size)
       std::memset(t.mutable_data() + config.pad_token_id * config.dim, 0, sizeof(float) * config.dim);  // padding_idx
@@ -176,15 +197,33 @@ std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_checkpoint(const 
     if (config.id2label != labels) head_fits = false;
     config.id2label = labels;
   }
-  std::unique_ptr<TrainableDistilBert> m(new TrainableDistilBert(config));
+  std::unique_ptr<TrainableDistilBert> m(new TrainableDistilBert(config, Task::kSequenceClassification));
   std::mt19937_64 rng(seed);
-  for (const Spec& sp : specs(config, "distilbert.")) {
+  for (const Spec& sp : specs(config, "distilbert.", Task::kSequenceClassification)) {
     const bool head = sp.name.rfind("pre_classifier.", 0) == 0 || sp.name.rfind("classifier.", 0) == 0;
     std::string stored = head ? sp.name : prefix + sp.name.substr(std::string("distilbert.").size());
     Tensor t = (head && !head_fits) ? init_tensor(sp, config.initializer_range, rng) : file->load_f32(stored, sp.shape);
     m->add_param(sp.name, std::move(t), sp.decay);
   }
   m->config_.architectures = {"DistilBertForSequenceClassification"};
+  m->index_params();
+  return m;
+}
+
+std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_checkpoint_mlm(const std::string& dir, uint64_t seed) {
+  DistilBertConfig config = DistilBertConfig::from_file(dir + "/config.json");
+  auto file = io::SafetensorsFile::open(dir + "/model.safetensors");
+  const std::string prefix = encoder_prefix(*file);
+  const bool head_stored = file->find("vocab_transform.weight") != nullptr;
+  std::unique_ptr<TrainableDistilBert> m(new TrainableDistilBert(config, Task::kMaskedLM));
+  std::mt19937_64 rng(seed);
+  for (const Spec& sp : specs(config, "distilbert.", Task::kMaskedLM)) {
+    const bool head = sp.name.rfind("distilbert.", 0) != 0;
+    std::string stored = head ? sp.name : prefix + sp.name.substr(std::string("distilbert.").size());
+    Tensor t = (head && !head_stored) ? init_tensor(sp, config.initializer_range, rng) : file->load_f32(stored, sp.shape);
+    m->add_param(sp.name, std::move(t), sp.decay);
+  }
+  m->config_.architectures = {"DistilBertForMaskedLM"};
   m->index_params();
   return m;
 }
@@ -224,26 +263,33 @@ void TrainableDistilBert::set_dropout(double hidden, double attention, double cl
 
 void TrainableDistilBert::frozen_prefix_forward(const std::vector<std::vector<int32_t>>& sequences,
                                                 std::vector<float>& out) {
-  TrainBatch b{sequences, {}};
+  TrainBatch b{sequences, {}, {}};
   run(b, false, 0, nullptr, nullptr, frozen_prefix(), &out);
 }
 
 std::vector<float> TrainableDistilBert::logits(const std::vector<std::vector<int32_t>>& sequences) {
-  TrainBatch b{sequences, {}};
+  if (task_ != Task::kSequenceClassification) fail(ErrorCode::kInternal, "logits on a model without a classifier");
+  TrainBatch b{sequences, {}, {}};
   std::vector<float> out;
   run(b, false, 0, nullptr, &out);
   return out;
 }
 
 double TrainableDistilBert::forward_backward(const TrainBatch& batch, uint64_t seed, const std::vector<float>* prefix) {
-  if (batch.labels.size() != batch.sequences.size()) fail(ErrorCode::kInternal, "labels and sequences differ in count");
+  if (task_ == Task::kSequenceClassification && batch.labels.size() != batch.sequences.size())
+    fail(ErrorCode::kInternal, "labels and sequences differ in count");
   return run(batch, true, seed, prefix, nullptr);
+}
+
+double TrainableDistilBert::mlm_loss(const TrainBatch& batch) {
+  if (task_ != Task::kMaskedLM) fail(ErrorCode::kInternal, "mlm_loss on a model without a masked-LM head");
+  return run(batch, false, 0, nullptr, nullptr);
 }
 
 double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t seed, const std::vector<float>* prefix,
                                 std::vector<float>* logits_out, int64_t stop_before, std::vector<float>* hidden_out) {
   const DistilBertConfig& c = config_;
-  const int64_t D = c.dim, H = c.hidden_dim, L = c.num_labels(), NL = c.n_layers;
+  const int64_t D = c.dim, H = c.hidden_dim, L = task_ == Task::kMaskedLM ? 0 : c.num_labels(), NL = c.n_layers;
   const float p_drop = static_cast<float>(c.dropout), p_attn = static_cast<float>(c.attention_dropout);
   auto W = [&](size_t i) { return params_[i].value.data(); };
   auto G = [&](size_t i) { return params_[i].trainable ? params_[i].grad.mutable_data() : nullptr; };
@@ -352,30 +398,69 @@ double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t se
     return 0;
   }
 
-  // Classification head: [CLS] -> pre_classifier -> ReLU -> dropout -> classifier.
-  std::vector<float> cls(static_cast<size_t>(B * D)), pre(static_cast<size_t>(B * D)), act(static_cast<size_t>(B * D)),
-      logits(static_cast<size_t>(B * L));
-  for (int64_t b = 0; b < B; ++b) std::copy_n(x.data() + seqs[b].begin * D, D, cls.data() + b * D);
-  kernels::dense_forward(cls.data(), W(pre_w_), W(pre_b_), {B, D, D}, pre.data());
-  act = pre;
-  kernels::relu(act.data(), B * D);
-  if (train) kernels::dropout_forward(act.data(), B * D, static_cast<float>(c.seq_classif_dropout), site_seed(seed, NL, 3));
-  kernels::dense_forward(act.data(), W(cls_w_), W(cls_b_), {B, D, L}, logits.data());
-  if (!train) {
-    *logits_out = std::move(logits);
-    return 0;
+  std::vector<float> dx(static_cast<size_t>(T * D), 0.f);  // d(loss)/d(last layer's output)
+  double loss = 0;
+  if (task_ == Task::kMaskedLM) {
+    // Masked-LM head on the labelled positions only: vocab_transform -> activation ->
+    // vocab_layer_norm -> vocab_projector (the word embeddings, tied) + bias.
+    if (batch.mlm_labels.size() != batch.sequences.size()) fail(ErrorCode::kInternal, "mlm_labels and sequences differ in count");
+    std::vector<int64_t> rows;
+    std::vector<int32_t> targets;
+    for (int64_t b = 0; b < B; ++b) {
+      const auto& lab = batch.mlm_labels[b];
+      if (static_cast<int64_t>(lab.size()) != seqs[b].length) fail(ErrorCode::kInternal, "mlm_labels length differs from its sequence");
+      for (int64_t i = 0; i < seqs[b].length; ++i) {
+        if (lab[i] == TrainBatch::kIgnore) continue;
+        if (lab[i] < 0 || lab[i] >= c.vocab_size) fail(ErrorCode::kInvalidArgument, "masked-LM label outside the vocabulary");
+        rows.push_back(seqs[b].begin + i);
+        targets.push_back(lab[i]);
+      }
+    }
+    const int64_t M = static_cast<int64_t>(rows.size()), V = c.vocab_size;
+    if (M == 0) return 0;
+    std::vector<float> sel(static_cast<size_t>(M * D)), vt(static_cast<size_t>(M * D)), g(static_cast<size_t>(M * D)),
+        ln(static_cast<size_t>(M * D)), lmean(M), lrstd(M), mlm_logits(static_cast<size_t>(M * V));
+    for (int64_t r = 0; r < M; ++r) std::copy_n(x.data() + rows[r] * D, D, sel.data() + r * D);
+    kernels::dense_forward(sel.data(), W(vt_w_), W(vt_b_), {M, D, D}, vt.data());
+    g = vt;
+    activation_forward(c.activation, g.data(), M * D);
+    kernels::layernorm_forward_train(g.data(), W(vln_w_), W(vln_b_), M, D, kLayerNormEps, ln.data(), lmean.data(),
+                                     lrstd.data());
+    kernels::dense_forward(ln.data(), W(word_), W(vproj_b_), {M, D, V}, mlm_logits.data());
+    std::vector<float> dlogits(static_cast<size_t>(M * V));
+    loss = kernels::cross_entropy_forward_backward(mlm_logits.data(), targets.data(), M, V, dlogits.data());
+    if (!train) return loss;
+    std::vector<float> dln(static_cast<size_t>(M * D)), dg(static_cast<size_t>(M * D)), dsel(static_cast<size_t>(M * D));
+    kernels::dense_backward(dlogits.data(), ln.data(), W(word_), {M, D, V}, dln.data(), false, G(word_), G(vproj_b_));
+    kernels::layernorm_backward(dln.data(), g.data(), lmean.data(), lrstd.data(), W(vln_w_), M, D, dg.data(), false,
+                                G(vln_w_), G(vln_b_));
+    activation_backward(c.activation, vt.data(), dg.data(), dg.data(), M * D);
+    kernels::dense_backward(dg.data(), sel.data(), W(vt_w_), {M, D, D}, dsel.data(), false, G(vt_w_), G(vt_b_));
+    for (int64_t r = 0; r < M; ++r)
+      for (int64_t d = 0; d < D; ++d) dx[rows[r] * D + d] += dsel[r * D + d];
+  } else {
+    // Classification head: [CLS] -> pre_classifier -> ReLU -> dropout -> classifier.
+    std::vector<float> cls(static_cast<size_t>(B * D)), pre(static_cast<size_t>(B * D)), act(static_cast<size_t>(B * D)),
+        logits(static_cast<size_t>(B * L));
+    for (int64_t b = 0; b < B; ++b) std::copy_n(x.data() + seqs[b].begin * D, D, cls.data() + b * D);
+    kernels::dense_forward(cls.data(), W(pre_w_), W(pre_b_), {B, D, D}, pre.data());
+    act = pre;
+    kernels::relu(act.data(), B * D);
+    if (train) kernels::dropout_forward(act.data(), B * D, static_cast<float>(c.seq_classif_dropout), site_seed(seed, NL, 3));
+    kernels::dense_forward(act.data(), W(cls_w_), W(cls_b_), {B, D, L}, logits.data());
+    if (!train) {
+      *logits_out = std::move(logits);
+      return 0;
+    }
+    std::vector<float> dlogits(static_cast<size_t>(B * L));
+    loss = kernels::cross_entropy_forward_backward(logits.data(), batch.labels.data(), B, L, dlogits.data());
+    std::vector<float> dact(static_cast<size_t>(B * D)), dcls(static_cast<size_t>(B * D));
+    kernels::dense_backward(dlogits.data(), act.data(), W(cls_w_), {B, D, L}, dact.data(), false, G(cls_w_), G(cls_b_));
+    kernels::dropout_backward(dact.data(), B * D, static_cast<float>(c.seq_classif_dropout), site_seed(seed, NL, 3));
+    kernels::relu_backward(pre.data(), dact.data(), dact.data(), B * D);
+    kernels::dense_backward(dact.data(), cls.data(), W(pre_w_), {B, D, D}, dcls.data(), false, G(pre_w_), G(pre_b_));
+    for (int64_t b = 0; b < B; ++b) std::copy_n(dcls.data() + b * D, D, dx.data() + seqs[b].begin * D);
   }
-
-  // Loss and backward.
-  std::vector<float> dlogits(static_cast<size_t>(B * L));
-  const double loss = kernels::cross_entropy_forward_backward(logits.data(), batch.labels.data(), B, L, dlogits.data());
-  std::vector<float> dact(static_cast<size_t>(B * D)), dcls(static_cast<size_t>(B * D));
-  kernels::dense_backward(dlogits.data(), act.data(), W(cls_w_), {B, D, L}, dact.data(), false, G(cls_w_), G(cls_b_));
-  kernels::dropout_backward(dact.data(), B * D, static_cast<float>(c.seq_classif_dropout), site_seed(seed, NL, 3));
-  kernels::relu_backward(pre.data(), dact.data(), dact.data(), B * D);
-  kernels::dense_backward(dact.data(), cls.data(), W(pre_w_), {B, D, D}, dcls.data(), false, G(pre_w_), G(pre_b_));
-  std::vector<float> dx(static_cast<size_t>(T * D), 0.f);
-  for (int64_t b = 0; b < B; ++b) std::copy_n(dcls.data() + b * D, D, dx.data() + seqs[b].begin * D);
 
   std::vector<float> dtmp(static_cast<size_t>(T * D)), dsa(static_cast<size_t>(T * D)), dh(static_cast<size_t>(T * H)),
       dctx(static_cast<size_t>(T * D)), dqkv(static_cast<size_t>(T * 3 * D));
@@ -419,7 +504,7 @@ double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t se
 
 void TrainableDistilBert::save(const std::string& dir) const {
   std::vector<io::NamedTensor> tensors;
-  for (const auto& p : params_) tensors.push_back({p.name, &p.value});
+  for (const auto& p : params_) tensors.push_back({p.name, &p.value});  // vocab_projector.weight is tied
   io::write_safetensors(dir + "/model.safetensors", tensors, io::SafeDType::kF32);
   write_file_atomic(dir + "/config.json", config_.to_json(architecture()));
 }

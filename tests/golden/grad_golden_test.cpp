@@ -108,3 +108,35 @@ TEST_P(GradGolden, TenAdamWStepsWithFrozenLayersMatchPyTorch) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, GradGolden, ::testing::Values("tiny-2label", "odd-3label"));
 
 }  // namespace
+
+// The masked-LM head (vocab_transform, GELU, vocab_layer_norm, projector tied to the word
+// embeddings) trains as DistilBertForMaskedLM does in PyTorch: loss over the labelled positions,
+// and every gradient, the word embeddings' summing the lookup and the tied projector.
+TEST(GradGolden, MaskedLmLossAndGradientsMatchAutograd) {
+  json f = fixture("tiny-mlm");
+  for (const auto& c : f["cases"]) {
+    auto m = model::TrainableDistilBert::from_checkpoint_mlm(model_dir("tiny-mlm"), 0);
+    m->set_dropout(0, 0, 0);
+    std::vector<bool> layers(static_cast<size_t>(m->config().n_layers), false);
+    for (int i = 0; i < c["frozen_layers"].get<int>(); ++i) layers[i] = true;
+    m->set_frozen(c["frozen_embeddings"].get<bool>(), layers);
+    m->zero_grad();
+    model::TrainBatch batch{c["input_ids"].get<std::vector<std::vector<int32_t>>>(), {},
+                            c["mlm_labels"].get<std::vector<std::vector<int32_t>>>()};
+    const double want = c["loss"].get<double>();
+    EXPECT_NEAR(m->mlm_loss(batch), want, 1e-5 * want);
+    EXPECT_NEAR(m->forward_backward(batch, 0), want, 1e-5 * want);
+    size_t checked = 0;
+    for (const auto& p : m->params()) {
+      auto it = c["grads"].find(p.name);
+      if (!p.trainable) {
+        EXPECT_EQ(it, c["grads"].end()) << p.name << " is frozen here but trains in PyTorch";
+        continue;
+      }
+      ASSERT_NE(it, c["grads"].end()) << p.name;
+      expect_close(p.grad.data(), it->get<std::vector<float>>(), "tiny-mlm " + p.name);
+      ++checked;
+    }
+    EXPECT_EQ(checked, c["grads"].size());
+  }
+}
