@@ -48,5 +48,6 @@ Action register_predict(CLI::App& app);
 Action register_train(CLI::App& app);
 Action register_eval(CLI::App& app);
 Action register_serve(CLI::App& app);
+Action register_pretrain(CLI::App& app);
 
 }  // namespace senti::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   actions["predict"] = register_predict(app);
   actions["train"] = register_train(app);
   actions["eval"] = register_eval(app);
+  actions["pretrain"] = register_pretrain(app);
   actions["serve"] = register_serve(app);
   try {
     app.parse(argc, argv);

@@ -14,6 +14,7 @@
 #include "model/trainable.h"
 #include "senti/classifier.h"
 #include "text/tokenizer.h"
+#include "train/checkpoint.h"
 #include "train/report.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -209,20 +210,6 @@ std::vector<float> predict_probs(model::TrainableDistilBert& m, const Tokenized&
   return probs;
 }
 
-void copy_tokenizer_files(const std::string& from, const std::string& to, size_t max_length) {
-  for (const char* f : {"vocab.txt", "tokenizer.json", "special_tokens_map.json"})
-    if (file_exists(from + "/" + f)) write_file_atomic(to + "/" + f, read_file(from + "/" + f));
-  json tc = json::object();
-  if (file_exists(from + "/tokenizer_config.json")) {
-    tc = json::parse(read_file(from + "/tokenizer_config.json"), nullptr, false);
-    if (tc.is_discarded() || !tc.is_object()) tc = json::object();
-  }
-  if (!tc.contains("do_lower_case")) tc["do_lower_case"] = true;
-  if (!tc.contains("model_max_length")) tc["model_max_length"] = std::max<size_t>(max_length, 512);
-  tc["tokenizer_class"] = "DistilBertTokenizer";
-  write_file_atomic(to + "/tokenizer_config.json", tc.dump(2) + "\n");
-}
-
 json step_json(const StepRecord& s) { return {{"step", s.step}, {"loss", s.loss}, {"lr", s.lr}, {"tokens_per_s", s.tokens_per_s}}; }
 
 json metrics_json(const Metrics& m) { return json::parse(m.to_json()); }
@@ -264,45 +251,22 @@ std::string options_fingerprint(const TrainOptions& o, const FreezePolicy& f) {
   return j.dump();
 }
 
-void save_checkpoint(const std::string& dir, const model::TrainableDistilBert& m, const AdamW& opt, const RunState& s,
-                     const std::string& fingerprint) {
-  const std::string tmp = dir + ".tmp";
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  m.save(tmp);
-  std::vector<Tensor> store;
-  auto state = opt.state();
-  store.reserve(state.size() * 2);
-  std::vector<io::NamedTensor> named;
-  for (const auto& st : state) {
-    for (int k = 0; k < 2; ++k) {
-      const auto& v = k == 0 ? st.m : st.v;
-      Tensor t({static_cast<int64_t>(v.size())});
-      std::memcpy(t.mutable_data(), v.data(), v.size() * sizeof(float));
-      store.push_back(std::move(t));
-    }
-  }
-  for (size_t i = 0; i < state.size(); ++i) {
-    named.push_back({"exp_avg." + state[i].name, &store[2 * i]});
-    named.push_back({"exp_avg_sq." + state[i].name, &store[2 * i + 1]});
-  }
-  io::write_safetensors(tmp + "/optimizer.safetensors", named, io::SafeDType::kF32);
+void save_run(const std::string& dir, const model::TrainableDistilBert& m, const AdamW& opt, const RunState& s,
+              const std::string& fingerprint) {
   json j = {{"fingerprint", fingerprint}, {"epoch", s.epoch}, {"batch", s.batch}, {"step", s.step}, {"micro", s.micro},
-            {"optimizer_steps", opt.steps()}, {"best", std::isnan(s.best) ? json(nullptr) : json(s.best)},
-            {"best_epoch", s.best_epoch}, {"since_best", s.since_best}};
+            {"best", std::isnan(s.best) ? json(nullptr) : json(s.best)}, {"best_epoch", s.best_epoch},
+            {"since_best", s.since_best}};
   for (const auto& st : s.steps) j["steps"].push_back(step_json(st));
   for (const auto& e : s.epochs) {
     json ej = {{"epoch", e.epoch}, {"step", e.step}, {"seconds", e.seconds}, {"validation", metrics_json(e.validation)}};
     ej["validation"]["roc"] = e.validation.roc;
     j["epochs"].push_back(ej);
   }
-  write_file_atomic(tmp + "/trainer_state.json", j.dump());
-  fs::remove_all(dir);
-  fs::rename(tmp, dir);  // the previous checkpoint is replaced only by a complete one
+  save_checkpoint(dir, m, opt, j.dump());
 }
 
-bool load_checkpoint(const std::string& dir, model::TrainableDistilBert& m, AdamW& opt, RunState& s,
-                     const std::string& fingerprint) {
+bool load_run(const std::string& dir, model::TrainableDistilBert& m, AdamW& opt, RunState& s,
+              const std::string& fingerprint) {
   if (!file_exists(dir + "/trainer_state.json")) return false;
   json j = json::parse(read_file(dir + "/trainer_state.json"), nullptr, false);
   if (j.is_discarded()) fail(ErrorCode::kParse, dir + "/trainer_state.json: not valid JSON");
@@ -310,23 +274,7 @@ bool load_checkpoint(const std::string& dir, model::TrainableDistilBert& m, Adam
     fail(ErrorCode::kInvalidArgument, "--resume: the checkpoint in " + dir +
                                           " was made with different training options or freeze policy; resume with the "
                                           "same command line, or choose another --out");
-  auto weights = io::SafetensorsFile::open(dir + "/model.safetensors");
-  for (auto& p : m.params()) {
-    Tensor t = weights->load_f32(p.name, p.value.shape());
-    std::memcpy(p.value.mutable_data(), t.data(), sizeof(float) * static_cast<size_t>(t.numel()));
-  }
-  auto optf = io::SafetensorsFile::open(dir + "/optimizer.safetensors");
-  std::vector<AdamW::State> state;
-  for (const auto& p : m.params()) {
-    if (!p.trainable) continue;
-    AdamW::State st{p.name, {}, {}};
-    for (int k = 0; k < 2; ++k) {
-      Tensor t = optf->load_f32((k == 0 ? "exp_avg." : "exp_avg_sq.") + p.name, {p.value.numel()});
-      (k == 0 ? st.m : st.v).assign(t.data(), t.data() + t.numel());
-    }
-    state.push_back(std::move(st));
-  }
-  opt.restore(state, j["optimizer_steps"].get<int64_t>());
+  load_checkpoint(dir, m, opt);
   s.epoch = j["epoch"].get<int>();
   s.batch = j["batch"].get<size_t>();
   s.step = j["step"].get<int64_t>();
@@ -345,12 +293,6 @@ bool load_checkpoint(const std::string& dir, model::TrainableDistilBert& m, Adam
       s.epochs.push_back({e["epoch"].get<int>(), e["step"].get<int64_t>(), e["seconds"].get<double>(),
                           metrics_from_json(e["validation"])});
   return true;
-}
-
-uint64_t micro_seed(uint64_t seed, int64_t micro) {
-  uint64_t z = seed ^ (0x9e3779b97f4a7c15ull * static_cast<uint64_t>(micro + 1));
-  z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ull;
-  return z ^ (z >> 29);
 }
 
 }  // namespace
@@ -421,7 +363,7 @@ TrainResult train(const TrainOptions& o) {
   RunState s;
   const std::string ckpt = o.out_dir + "/checkpoint";
   if (o.resume) {
-    if (load_checkpoint(ckpt, *model, opt, s, fingerprint))
+    if (load_run(ckpt, *model, opt, s, fingerprint))
       log::info("resumed at epoch " + std::to_string(s.epoch + 1) + ", step " + std::to_string(s.step));
     else
       log::warn("--resume: no checkpoint in " + ckpt + "; starting from the beginning");
@@ -489,9 +431,9 @@ TrainResult train(const TrainOptions& o) {
           cache->get(idx[k], prefix.data() + row * D);
           row += b.sequences[k].size();
         }
-        loss = model->forward_backward(b, micro_seed(o.seed, s.micro), &prefix);
+        loss = model->forward_backward(b, mix_seed(o.seed, static_cast<uint64_t>(s.micro)), &prefix);
       } else {
-        loss = model->forward_backward(b, micro_seed(o.seed, s.micro), nullptr);
+        loss = model->forward_backward(b, mix_seed(o.seed, static_cast<uint64_t>(s.micro)), nullptr);
       }
       ++s.micro;
       ++in_accum;
@@ -527,7 +469,7 @@ TrainResult train(const TrainOptions& o) {
       if (stop || (o.save_steps > 0 && s.step % o.save_steps == 0)) {
         RunState at = s;
         at.batch = s.batch + 1;
-        save_checkpoint(ckpt, *model, opt, at, fingerprint);
+        save_run(ckpt, *model, opt, at, fingerprint);
       }
       if (stop) {
         progress.finish();
@@ -558,7 +500,7 @@ TrainResult train(const TrainOptions& o) {
     RunState next = s;
     next.epoch = s.epoch + 1;
     next.batch = 0;
-    save_checkpoint(ckpt, *model, opt, next, fingerprint);
+    save_run(ckpt, *model, opt, next, fingerprint);
     if (o.early_stopping > 0 && s.since_best >= o.early_stopping) {
       log::info("early stopping: no improvement in " + std::to_string(o.early_stopping) + " epochs");
       result.stopped_early = true;

@@ -1,0 +1,59 @@
+// `senti pretrain`: masked-language-model pretraining of a DistilBERT encoder on raw text;
+// prints the final figures as JSON on stdout.
+#include <cstdio>
+
+#include "cli.h"
+#include "train/pretrain.h"
+
+namespace senti::cli {
+
+Action register_pretrain(CLI::App& app) {
+  struct Args {
+    CommonOptions common;
+    train::PretrainOptions o;
+    bool no_progress = false;
+  };
+  auto a = std::make_shared<Args>();
+  auto& o = a->o;
+  CLI::App* cmd = app.add_subcommand("pretrain", "Pretrain a DistilBERT encoder with masked language modelling on raw text "
+                                                 "(DistilBertForMaskedLM: 15 % of tokens chosen, 80/10/10 mask/random/keep)");
+  auto* config = cmd->add_option("--config", o.config, "config.json of a fresh model (random initialization)");
+  cmd->add_option("-m,--model", o.base_model, "Checkpoint folder to continue pretraining from")->excludes(config);
+  cmd->add_option("--tokenizer", o.tokenizer, "Folder with vocab.txt or tokenizer.json (default: the model's folder, "
+                                              "or the config's)");
+  cmd->add_option("--data", o.data, "Raw text: folders of .txt files (one text each, e.g. aclImdb/train/pos), .jsonl "
+                                    "({\"text\": ...}) or text files (one text per line); repeatable")->required();
+  cmd->add_option("--validation-fraction", o.validation_fraction, "Fraction of texts held out for the validation loss")->capture_default_str();
+  cmd->add_option("-o,--out", o.out_dir, "Output folder (DistilBertForMaskedLM in Hugging Face layout, metrics, checkpoint)")->required();
+  cmd->add_option("--epochs", o.epochs, "Epochs (new masks every epoch)")->capture_default_str();
+  cmd->add_option("-b,--batch-size", o.batch_size, "Windows per micro-batch")->capture_default_str();
+  cmd->add_option("--grad-accum", o.grad_accum, "Micro-batches per optimizer step")->capture_default_str();
+  cmd->add_option("--max-length", o.max_length, "Tokens per window incl. [CLS]/[SEP]; longer texts become several windows")->capture_default_str();
+  cmd->add_option("--mask-prob", o.mask_prob, "Fraction of ordinary tokens chosen for the loss")->capture_default_str();
+  cmd->add_option("--lr", o.adam.lr, "Peak learning rate (AdamW)")->capture_default_str();
+  cmd->add_option("--weight-decay", o.adam.weight_decay, "AdamW weight decay (not on biases and LayerNorm)")->capture_default_str();
+  cmd->add_option("--adam-eps", o.adam.eps, "AdamW epsilon")->capture_default_str();
+  cmd->add_option("--warmup-ratio", o.warmup_ratio, "Fraction of steps with linear warmup, then linear decay")->capture_default_str();
+  cmd->add_option("--max-grad-norm", o.max_grad_norm, "Gradient clipping (0 = off)")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Seed for initialization, held-out texts, order, masks and dropout")->capture_default_str();
+  cmd->add_option("--save-steps", o.save_steps, "Checkpoint for --resume every N steps (and after each epoch)")->capture_default_str();
+  cmd->add_option("--max-steps", o.max_steps, "Stop after N optimizer steps (0 = all); continue later with --resume")->capture_default_str();
+  cmd->add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
+  cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
+  add_common_options(*cmd, a->common);
+  return [a] {
+    a->o.threads = apply_common_options(a->common);
+    a->o.progress = !a->no_progress && !a->common.quiet;
+    train::PretrainResult r = train::pretrain(a->o);
+    char out[256];
+    std::snprintf(out, sizeof out,
+                  "{\"finished\": %s, \"steps\": %lld, \"seconds\": %.1f, \"train_windows\": %zu, \"validation_windows\": "
+                  "%zu, \"validation_loss\": %.5f}\n",
+                  r.finished ? "true" : "false", static_cast<long long>(r.steps), r.seconds, r.train_windows,
+                  r.validation_windows, r.validation_loss);
+    std::fputs(out, stdout);
+    return kExitOk;
+  };
+}
+
+}  // namespace senti::cli

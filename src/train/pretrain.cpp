@@ -1,0 +1,324 @@
+#include "train/pretrain.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "data/text_source.h"
+#include "kernels/runtime.h"
+#include "model/trainable.h"
+#include "text/tokenizer.h"
+#include "train/checkpoint.h"
+#include "util/error.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "util/progress.h"
+#include "util/thread_pool.h"
+
+namespace senti::train {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+MaskedWindow mask_for_mlm(const std::vector<int32_t>& ids, const std::vector<bool>& maskable, double prob,
+                          int32_t mask_id, int32_t vocab_size, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  MaskedWindow w{ids, std::vector<int32_t>(ids.size(), model::TrainBatch::kIgnore)};
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (maskable[i]) candidates.push_back(i);
+  if (candidates.empty()) return w;
+  std::vector<size_t> chosen;
+  for (size_t i : candidates)
+    if (u(rng) < prob) chosen.push_back(i);
+  if (chosen.empty()) chosen.push_back(candidates[rng() % candidates.size()]);
+  for (size_t i : chosen) {
+    w.labels[i] = ids[i];
+    const double r = u(rng);
+    if (r < 0.8) w.input[i] = mask_id;
+    else if (r < 0.9) w.input[i] = static_cast<int32_t>(rng() % static_cast<uint64_t>(vocab_size));
+  }
+  return w;
+}
+
+namespace {
+
+struct Windows {
+  std::vector<std::vector<int32_t>> ids;
+  size_t tokens = 0;
+};
+
+// Each text's tokens cut into consecutive windows of at most max_length - 2, framed by [CLS] and
+// [SEP]; a last piece shorter than 8 tokens joins nothing and is dropped unless it is the whole text.
+Windows make_windows(const text::Tokenizer& tok, const std::vector<std::string>& texts, size_t max_length,
+                     ThreadPool& pool) {
+  const int32_t cls = tok.token_to_id("[CLS]"), sep = tok.token_to_id("[SEP]");
+  if (cls < 0 || sep < 0) fail(ErrorCode::kInvalidArgument, "the tokenizer has no [CLS] or [SEP] token");
+  std::vector<std::vector<std::vector<int32_t>>> per_text(texts.size());
+  text::EncodeOptions eo;
+  eo.add_special_tokens = false;
+  const size_t span = max_length - 2;
+  pool.parallel_for(texts.size(), 32, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; ++i) {
+      auto enc = tok.encode(texts[i], eo);
+      const size_t n = enc.ids.size();
+      for (size_t start = 0; start < n; start += span) {
+        const size_t end = std::min(n, start + span);
+        if (end - start < 8 && start > 0) break;
+        std::vector<int32_t> w;
+        w.reserve(end - start + 2);
+        w.push_back(cls);
+        w.insert(w.end(), enc.ids.begin() + static_cast<long>(start), enc.ids.begin() + static_cast<long>(end));
+        w.push_back(sep);
+        per_text[i].push_back(std::move(w));
+      }
+    }
+  });
+  Windows out;
+  for (auto& v : per_text)
+    for (auto& w : v) {
+      out.tokens += w.size();
+      out.ids.push_back(std::move(w));
+    }
+  return out;
+}
+
+struct Masker {
+  std::vector<bool> special;  // by token id
+  int32_t mask_id, vocab_size;
+  double prob;
+  model::TrainBatch batch(const Windows& w, const std::vector<size_t>& idx, uint64_t seed) const {
+    model::TrainBatch b;
+    for (size_t i : idx) {
+      const auto& ids = w.ids[i];
+      std::vector<bool> maskable(ids.size());
+      for (size_t k = 0; k < ids.size(); ++k) maskable[k] = !special[static_cast<size_t>(ids[k])];
+      MaskedWindow m = mask_for_mlm(ids, maskable, prob, mask_id, vocab_size, mix_seed(seed, i));
+      b.sequences.push_back(std::move(m.input));
+      b.mlm_labels.push_back(std::move(m.labels));
+    }
+    return b;
+  }
+};
+
+// Mean loss over the validation windows' masked tokens, with masks fixed by the seed.
+double validation_loss(model::TrainableDistilBert& m, const Windows& val, const Masker& masker, uint64_t seed) {
+  double total = 0;
+  size_t count = 0;
+  for (size_t i = 0; i < val.ids.size(); i += 64) {
+    std::vector<size_t> idx;
+    for (size_t k = i; k < std::min(val.ids.size(), i + 64); ++k) idx.push_back(k);
+    model::TrainBatch b = masker.batch(val, idx, seed);
+    size_t n = 0;
+    for (const auto& l : b.mlm_labels)
+      for (int32_t v : l) n += v != model::TrainBatch::kIgnore;
+    total += m.mlm_loss(b) * static_cast<double>(n);
+    count += n;
+  }
+  return count ? total / static_cast<double>(count) : NAN;
+}
+
+std::string fingerprint(const PretrainOptions& o) {
+  return json{{"config", o.config}, {"base_model", o.base_model}, {"tokenizer", o.tokenizer}, {"data", o.data},
+              {"validation_fraction", o.validation_fraction}, {"epochs", o.epochs}, {"batch_size", o.batch_size},
+              {"grad_accum", o.grad_accum}, {"max_length", o.max_length}, {"mask_prob", o.mask_prob},
+              {"lr", o.adam.lr}, {"weight_decay", o.adam.weight_decay}, {"adam_eps", o.adam.eps},
+              {"warmup_ratio", o.warmup_ratio}, {"max_grad_norm", o.max_grad_norm}, {"seed", o.seed}}
+      .dump();
+}
+
+}  // namespace
+
+PretrainResult pretrain(const PretrainOptions& o) {
+  const auto t_start = Clock::now();
+  if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "--out is required");
+  if (o.config.empty() == o.base_model.empty())
+    fail(ErrorCode::kInvalidArgument, "give either --config (a fresh model) or -m/--model (a checkpoint to continue)");
+  if (o.data.empty()) fail(ErrorCode::kInvalidArgument, "--data is required");
+  if (o.batch_size == 0 || o.grad_accum < 1 || o.epochs < 1)
+    fail(ErrorCode::kInvalidArgument, "--batch-size, --grad-accum and --epochs must be at least 1");
+  if (o.max_length < 10) fail(ErrorCode::kInvalidArgument, "--max-length must be at least 10");
+  if (!(o.mask_prob > 0 && o.mask_prob < 1)) fail(ErrorCode::kInvalidArgument, "--mask-prob must be in (0, 1)");
+  const int threads = resolve_threads(o.threads);
+  kernels::set_num_threads(threads);
+  ThreadPool pool(threads);
+  fs::create_directories(o.out_dir);
+
+  // Model and tokenizer.
+  std::string tok_dir = o.tokenizer;
+  if (tok_dir.empty()) tok_dir = o.base_model.empty() ? fs::path(o.config).parent_path().string() : o.base_model;
+  if (tok_dir.empty()) tok_dir = ".";
+  text::Tokenizer tok = text::Tokenizer::from_path(tok_dir);
+  std::unique_ptr<model::TrainableDistilBert> model;
+  if (!o.base_model.empty()) {
+    model = model::TrainableDistilBert::from_checkpoint_mlm(o.base_model, o.seed);
+  } else {
+    model::DistilBertConfig config = model::DistilBertConfig::from_file(o.config);
+    model = model::TrainableDistilBert::from_config(config, o.seed, model::Task::kMaskedLM);
+  }
+  const auto& cfg = model->config();
+  if (static_cast<int64_t>(tok.vocab().size()) != cfg.vocab_size)
+    fail(ErrorCode::kInvalidArgument, tok_dir + ": the tokenizer has " + std::to_string(tok.vocab().size()) +
+                                          " tokens but the model's vocab_size is " + std::to_string(cfg.vocab_size));
+  if (static_cast<int64_t>(o.max_length) > cfg.max_position_embeddings)
+    fail(ErrorCode::kInvalidArgument, "--max-length " + std::to_string(o.max_length) + " exceeds the model's max_position_embeddings " +
+                                          std::to_string(cfg.max_position_embeddings));
+  Masker masker;
+  masker.mask_id = tok.token_to_id("[MASK]");
+  if (masker.mask_id < 0) fail(ErrorCode::kInvalidArgument, tok_dir + ": the tokenizer has no [MASK] token");
+  masker.vocab_size = static_cast<int32_t>(cfg.vocab_size);
+  masker.prob = o.mask_prob;
+  masker.special.assign(static_cast<size_t>(cfg.vocab_size), false);
+  for (const char* t : {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"})
+    if (int32_t id = tok.token_to_id(t); id >= 0) masker.special[static_cast<size_t>(id)] = true;
+
+  // Data: every text, a fraction held out (chosen by seed), cut into windows.
+  std::vector<std::string> train_texts, val_texts;
+  std::mt19937_64 split_rng(o.seed ^ 0x5eed5eedull);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (const auto& path : o.data)
+    data::for_each_text(path, [&](std::string_view text, const std::string&) {
+      (u(split_rng) < o.validation_fraction ? val_texts : train_texts).emplace_back(text);
+    });
+  if (train_texts.empty()) fail(ErrorCode::kInvalidArgument, "no training texts in --data");
+  Windows train = make_windows(tok, train_texts, o.max_length, pool);
+  Windows val = make_windows(tok, val_texts, o.max_length, pool);
+  log::info("data: " + std::to_string(train_texts.size()) + " texts -> " + std::to_string(train.ids.size()) + " windows (" +
+            std::to_string(train.tokens) + " tokens) for training, " + std::to_string(val_texts.size()) + " texts -> " +
+            std::to_string(val.ids.size()) + " windows for validation");
+  train_texts.clear();
+  val_texts.clear();
+
+  size_t params = 0;
+  for (const auto& p : model->params()) params += static_cast<size_t>(p.value.numel());
+  log::info("model: " + std::to_string(params) + " parameters (dim " + std::to_string(cfg.dim) + ", " +
+            std::to_string(cfg.n_layers) + " layers, vocabulary " + std::to_string(cfg.vocab_size) + ")");
+  AdamW opt(model->params(), o.adam);
+  const std::string fp = fingerprint(o);
+  const std::string ckpt = o.out_dir + "/checkpoint";
+  int epoch = 0;
+  size_t batch_pos = 0;
+  int64_t step = 0, micro = 0;
+  json steps = json::array(), epochs = json::array();
+  if (o.resume) {
+    std::string state = load_checkpoint(ckpt, *model, opt);
+    if (state.empty()) {
+      log::warn("--resume: no checkpoint in " + ckpt + "; starting from the beginning");
+    } else {
+      json j = json::parse(state);
+      if (j.value("fingerprint", std::string()) != fp)
+        fail(ErrorCode::kInvalidArgument, "--resume: the checkpoint in " + ckpt +
+                                              " was made with different options; resume with the same command line");
+      epoch = j["epoch"].get<int>();
+      batch_pos = j["batch"].get<size_t>();
+      step = j["step"].get<int64_t>();
+      micro = j["micro"].get<int64_t>();
+      steps = j["steps"];
+      epochs = j["epochs"];
+      log::info("resumed at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(step));
+    }
+  }
+  auto save_state = [&](int at_epoch, size_t at_batch) {
+    json j = {{"fingerprint", fp}, {"epoch", at_epoch}, {"batch", at_batch}, {"step", step}, {"micro", micro},
+              {"steps", steps}, {"epochs", epochs}};
+    save_checkpoint(ckpt, *model, opt, j.dump());
+  };
+
+  const size_t batches_per_epoch = (train.ids.size() + o.batch_size - 1) / o.batch_size;
+  const int64_t steps_per_epoch = static_cast<int64_t>((batches_per_epoch + o.grad_accum - 1) / o.grad_accum);
+  const int64_t total_steps = steps_per_epoch * o.epochs;
+  const int64_t warmup = static_cast<int64_t>(std::ceil(o.warmup_ratio * static_cast<double>(total_steps)));
+  PretrainResult result;
+  result.train_windows = train.ids.size();
+  result.validation_windows = val.ids.size();
+  Progress progress("pretrain", static_cast<uint64_t>(total_steps), "steps", o.progress);
+  progress.add(static_cast<uint64_t>(step));
+
+  for (; epoch < o.epochs; ++epoch, batch_pos = 0) {
+    const auto t_epoch = Clock::now();
+    std::vector<size_t> order(train.ids.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::mt19937_64 rng(o.seed * 1000003ull + static_cast<uint64_t>(epoch));
+    std::shuffle(order.begin(), order.end(), rng);
+    double window_loss = 0;
+    int window_n = 0, in_accum = 0;
+    size_t window_tokens = 0;
+    auto t_window = Clock::now();
+    for (; batch_pos < batches_per_epoch; ++batch_pos) {
+      std::vector<size_t> idx(order.begin() + static_cast<long>(batch_pos * o.batch_size),
+                              order.begin() + static_cast<long>(std::min(order.size(), (batch_pos + 1) * o.batch_size)));
+      // Dynamic masking: new masks every epoch, fixed by (seed, epoch, window).
+      model::TrainBatch b = masker.batch(train, idx, mix_seed(o.seed, 1000 + static_cast<uint64_t>(epoch)));
+      for (const auto& s : b.sequences) window_tokens += s.size();
+      if (in_accum == 0) model->zero_grad();
+      window_loss += model->forward_backward(b, mix_seed(o.seed, static_cast<uint64_t>(micro)));
+      ++micro;
+      ++window_n;
+      ++in_accum;
+      const bool last = batch_pos + 1 == batches_per_epoch;
+      if (in_accum < o.grad_accum && !last) continue;
+      if (in_accum > 1)
+        for (auto& p : model->params()) {
+          float* g = p.grad.mutable_data();
+          for (int64_t i = 0; i < p.grad.numel(); ++i) g[i] /= static_cast<float>(in_accum);
+        }
+      in_accum = 0;
+      if (o.max_grad_norm > 0) clip_grad_norm(model->params(), o.max_grad_norm);
+      const double lr = o.adam.lr * linear_schedule(step, warmup, total_steps);
+      opt.step(lr);
+      ++step;
+      const double secs = std::chrono::duration<double>(Clock::now() - t_window).count();
+      const double loss = window_loss / window_n, tps = secs > 0 ? static_cast<double>(window_tokens) / secs : 0;
+      steps.push_back({{"step", step}, {"loss", loss}, {"lr", lr}, {"tokens_per_s", tps}});
+      char suffix[160];
+      std::snprintf(suffix, sizeof suffix, "epoch %d/%d loss %.4f lr %.2e %.0f tok/s", epoch + 1, o.epochs, loss, lr, tps);
+      progress.set_suffix(suffix);
+      progress.add(1);
+      window_loss = 0;
+      window_n = 0;
+      window_tokens = 0;
+      t_window = Clock::now();
+      const bool stop = o.max_steps > 0 && step >= o.max_steps;
+      if (stop || (o.save_steps > 0 && step % o.save_steps == 0)) save_state(epoch, batch_pos + 1);
+      if (stop) {
+        progress.finish();
+        log::info("stopped after " + std::to_string(step) + " steps (--max-steps); continue with --resume");
+        result.steps = step;
+        result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
+        return result;
+      }
+    }
+    const double vl = validation_loss(*model, val, masker, o.seed);
+    const double epoch_secs = std::chrono::duration<double>(Clock::now() - t_epoch).count();
+    epochs.push_back({{"epoch", epoch + 1}, {"step", step}, {"seconds", epoch_secs},
+                      {"validation_loss", std::isnan(vl) ? json(nullptr) : json(vl)},
+                      {"validation_perplexity", std::isnan(vl) ? json(nullptr) : json(std::exp(vl))}});
+    char line[160];
+    std::snprintf(line, sizeof line, "epoch %d: validation MLM loss %.4f, perplexity %.2f (%.0f s)", epoch + 1, vl,
+                  std::exp(vl), epoch_secs);
+    log::info(line);
+    model->save(o.out_dir);
+    copy_tokenizer_files(tok_dir, o.out_dir, o.max_length);
+    save_state(epoch + 1, 0);
+    result.validation_loss = vl;
+  }
+  progress.finish();
+  write_file_atomic(o.out_dir + "/pretrain_metrics.json", json{{"steps", steps}, {"epochs", epochs}}.dump() + "\n");
+  json args = json::parse(fp);
+  args["threads"] = threads;
+  args["train_windows"] = train.ids.size();
+  args["validation_windows"] = val.ids.size();
+  args["train_tokens"] = train.tokens;
+  write_file_atomic(o.out_dir + "/pretrain_args.json", args.dump(2) + "\n");
+  result.steps = step;
+  result.finished = true;
+  result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
+  return result;
+}
+
+}  // namespace senti::train
