@@ -49,5 +49,6 @@ Action register_train(CLI::App& app);
 Action register_eval(CLI::App& app);
 Action register_serve(CLI::App& app);
 Action register_pretrain(CLI::App& app);
+Action register_convert(CLI::App& app);
 
 }  // namespace senti::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   actions["eval"] = register_eval(app);
   actions["pretrain"] = register_pretrain(app);
   actions["serve"] = register_serve(app);
+  actions["convert"] = register_convert(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
