@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <filesystem>
+
 #include "util/error.h"
 #include "util/log.h"
 #include "util/thread_pool.h"
@@ -17,7 +19,7 @@ void add_common_options(CLI::App& cmd, CommonOptions& common) {
 void add_model_options(CLI::App& cmd, ModelOptions& m) {
   cmd.add_option("-m,--model", m.model_dir,
                  "Model folder in Hugging Face layout (config.json, model.safetensors, vocab.txt or tokenizer.json); "
-                 "default: $SENTI_MODEL");
+                 "default: $SENTI_MODEL, else the default model (models/default)");
   cmd.add_option("--function-to-apply", m.function, "Scores from logits: default (softmax, or sigmoid for one label "
                                                     "or multi-label models), softmax, sigmoid, none (raw logits)")
       ->check(CLI::IsMember({"default", "softmax", "sigmoid", "none"}))
@@ -48,10 +50,26 @@ ClassifyOptions ModelOptions::classify_options() const {
   return o;
 }
 
+std::string default_model_dir() {
+  // Installed: <prefix>/bin/senti -> <prefix>/share/senti/models/default; in the build tree:
+  // the source tree's models/default.
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share/senti/models/default";
+    if (std::filesystem::exists(installed / "config.json")) return installed.string();
+  }
+  return SENTI_DEFAULT_MODEL_DIR;
+}
+
 std::string ModelOptions::resolve_model_dir() const {
   if (!model_dir.empty()) return model_dir;
   if (const char* env = std::getenv("SENTI_MODEL"); env && *env) return env;
-  fail(ErrorCode::kInvalidArgument, "no model given: pass -m MODEL_DIR (a Hugging Face DistilBERT folder) or set SENTI_MODEL");
+  const std::string dir = default_model_dir();
+  if (!std::filesystem::exists(dir + "/config.json"))
+    fail(ErrorCode::kInvalidArgument, "no model given and no default model at " + dir +
+                                          ": pass -m MODEL_DIR (a Hugging Face DistilBERT folder) or set SENTI_MODEL");
+  return dir;
 }
 
 int apply_common_options(const CommonOptions& common) {

@@ -23,7 +23,7 @@ struct CommonOptions {
 
 // Model and inference flags shared by predict, eval, serve and explain.
 struct ModelOptions {
-  std::string model_dir;  // empty: $SENTI_MODEL, else the default model
+  std::string model_dir;  // empty: $SENTI_MODEL, else default_model_dir()
   std::string function = "default";
   std::string truncation = "head+tail";
   size_t max_length = 0;
@@ -34,6 +34,8 @@ struct ModelOptions {
   std::string resolve_model_dir() const;
 };
 void add_model_options(CLI::App& cmd, ModelOptions& model);
+// The shipped model: <prefix>/share/senti/models/default when installed, else the source tree's.
+std::string default_model_dir();
 
 // Adds -t/--threads, -q/--quiet, -v/--verbose to a subcommand.
 void add_common_options(CLI::App& cmd, CommonOptions& common);

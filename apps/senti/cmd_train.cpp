@@ -19,8 +19,9 @@ struct TrainArgs {
 
 struct EvalArgs {
   CommonOptions common;
-  std::string model, data, truncation = "head+tail";
-  size_t max_length = 0, batch_size = 32;
+  ModelOptions model;
+  std::string data, report;
+  size_t batch_size = 32;
   bool skip_bad = false, no_progress = false;
 };
 }  // namespace
@@ -78,19 +79,18 @@ Action register_train(CLI::App& app) {
 Action register_eval(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "Evaluate a classifier on labelled data; prints metrics as JSON");
-  cmd->add_option("-m,--model", a->model, "Model folder")->required();
+  add_model_options(*cmd, a->model);
   cmd->add_option("--data", a->data, "Labelled data: aclImdb-style folder, .csv or .jsonl")->required();
-  cmd->add_option("--max-length", a->max_length, "Tokens per text (0 = the model's maximum)")->capture_default_str();
-  cmd->add_option("--truncation", a->truncation, "head, tail or head+tail")->check(CLI::IsMember({"head", "tail", "head+tail"}))->capture_default_str();
+  cmd->add_option("--report", a->report, "Also write an HTML report (metrics, confusion matrix, ROC curve, reliability diagram)");
   cmd->add_option("-b,--batch-size", a->batch_size, "Texts per forward pass")->capture_default_str();
   cmd->add_flag("--skip-bad-rows", a->skip_bad, "Skip malformed data rows (each is reported) instead of failing");
   cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
   add_common_options(*cmd, a->common);
   return [a] {
     const int threads = apply_common_options(a->common);
-    train::Metrics m = train::evaluate(a->model, a->data, a->max_length, a->truncation, a->batch_size, threads,
-                                       a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail,
-                                       !a->no_progress && !a->common.quiet);
+    train::Metrics m = train::evaluate(a->model.resolve_model_dir(), a->data, a->model.classify_options(), a->batch_size,
+                                       threads, a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail,
+                                       !a->no_progress && !a->common.quiet, a->report);
     std::string out = m.to_json() + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
     return kExitOk;

@@ -32,7 +32,10 @@ Metrics compute_metrics(const std::vector<float>& probs, const std::vector<int32
   m.loss = loss / m.n;
   m.accuracy = static_cast<double>(correct) / m.n;
   for (int b = 0; b < 10; ++b)
-    if (bin_n[b] > 0) m.ece += bin_n[b] / m.n * std::fabs(bin_acc[b] / bin_n[b] - bin_conf[b] / bin_n[b]);
+    if (bin_n[b] > 0) {
+      m.ece += bin_n[b] / m.n * std::fabs(bin_acc[b] / bin_n[b] - bin_conf[b] / bin_n[b]);
+      m.calibration.push_back({bin_conf[b] / bin_n[b], bin_acc[b] / bin_n[b], static_cast<size_t>(bin_n[b])});
+    }
   auto prf = [&](int64_t c, double& p, double& r, double& f) {
     int64_t tp = m.confusion[c][c], fp = 0, fn = 0;
     for (int64_t k = 0; k < classes; ++k) {
@@ -98,6 +101,8 @@ std::string Metrics::to_json() const {
   if (!roc.empty()) j["roc_auc"] = roc_auc;
   j["ece"] = ece;
   j["confusion_matrix"] = confusion;
+  for (const auto& b : calibration)
+    j["calibration"].push_back({{"confidence", b.confidence}, {"accuracy", b.accuracy}, {"count", b.count}});
   return j.dump();
 }
 

@@ -13,6 +13,11 @@ struct Metrics {
   double loss = 0, accuracy = 0, precision = 0, recall = 0, f1 = 0, roc_auc = 0, ece = 0;
   std::vector<std::vector<int64_t>> confusion;  // [true][predicted]
   std::vector<std::pair<double, double>> roc;   // (false positive rate, true positive rate)
+  struct Bin {
+    double confidence, accuracy;  // means over the bin's examples
+    size_t count;
+  };
+  std::vector<Bin> calibration;  // non-empty bins of 10 equal-width bins of the top probability
   std::string to_json() const;
 };
 

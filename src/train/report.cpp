@@ -93,18 +93,66 @@ std::string confusion_table(const Metrics& m, const std::vector<std::string>& la
   }
   return s + "</table>";
 }
-}  // namespace
 
-std::string render_report(const RunSummary& run) {
-  std::string h = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                  "content=\"width=device-width, initial-scale=1\"><title>" + esc(run.title) + "</title><style>"
+std::string page_head(const std::string& title) {
+  return "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                  "content=\"width=device-width, initial-scale=1\"><title>" + esc(title) + "</title><style>"
                   "body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
                   "svg{width:100%;max-width:540px;background:#fafafa;border:1px solid #ddd;margin:.5em}"
                   "svg text{font-size:11px;fill:#333}svg .t{font-size:13px;font-weight:600}.ax{stroke:#999}"
                   ".grid{display:flex;flex-wrap:wrap}table{border-collapse:collapse;margin:1em 0}"
                   "td,th{border:1px solid #ccc;padding:.3em .7em;text-align:right}caption{text-align:left;font-weight:600}"
-                  ".cm td{min-width:5em;text-align:center}</style></head><body>";
-  h += "<h1>" + esc(run.title) + "</h1>";
+                  ".cm td{min-width:5em;text-align:center}</style></head><body><h1>" + esc(title) + "</h1>";
+}
+
+// ROC curve and reliability diagram (accuracy against confidence per bin, with the diagonal).
+std::string curves(const Metrics& m, const std::string& which) {
+  std::string h;
+  if (!m.roc.empty()) {
+    Series roc{"ROC" + which, "#17becf", m.roc};
+    Series diag{"chance", "#bbbbbb", {{0, 0}, {1, 1}}};
+    h += line_chart("ROC curve", "false positive rate", {roc, diag}, true, 0.0, 1.0);
+  }
+  if (!m.calibration.empty()) {
+    Series rel{"accuracy per bin" + which, "#e377c2", {}};
+    for (const auto& b : m.calibration) rel.points.push_back({b.confidence, b.accuracy});
+    Series diag{"perfect calibration", "#bbbbbb", {{0.5, 0.5}, {1, 1}}};
+    h += line_chart("Reliability diagram (ECE " + num(m.ece, "%.4f") + ")", "confidence (top probability)", {rel, diag},
+                    false, 0.0, 1.0);
+  }
+  return h;
+}
+
+std::string metrics_row(const Metrics& m) {
+  return "<td>" + num(m.loss, "%.4f") + "</td><td>" + num(m.accuracy, "%.4f") + "</td><td>" + num(m.precision, "%.4f") +
+         "</td><td>" + num(m.recall, "%.4f") + "</td><td>" + num(m.f1, "%.4f") + "</td><td>" +
+         (m.roc.empty() ? "" : num(m.roc_auc, "%.4f")) + "</td><td>" + num(m.ece, "%.4f") + "</td>";
+}
+
+std::string settings_table(const std::vector<std::pair<std::string, std::string>>& settings) {
+  std::string h = "<table><caption>Settings</caption>";
+  for (const auto& [k, v] : settings) h += "<tr><th>" + esc(k) + "</th><td style=\"text-align:left\">" + esc(v) + "</td></tr>";
+  return h + "</table>";
+}
+}  // namespace
+
+std::string render_eval_report(const std::string& title, const std::vector<std::string>& labels, const Metrics& m,
+                               const std::vector<std::pair<std::string, std::string>>& settings) {
+  std::string h = page_head(title);
+  h += "<p>Accuracy <b>" + num(100 * m.accuracy, "%.2f") + " %</b> on " + std::to_string(m.n) + " examples.</p>";
+  h += "<table><tr><th>loss</th><th>accuracy</th><th>precision</th><th>recall</th><th>F1</th><th>ROC-AUC</th><th>ECE</th></tr><tr>" +
+       metrics_row(m) + "</tr></table>";
+  h += "<div class=\"grid\">" + curves(m, "") + "</div>";
+  h += confusion_table(m, labels);
+  h += "<table><caption>Calibration bins</caption><tr><th>mean confidence</th><th>accuracy</th><th>examples</th></tr>";
+  for (const auto& b : m.calibration)
+    h += "<tr><td>" + num(b.confidence, "%.4f") + "</td><td>" + num(b.accuracy, "%.4f") + "</td><td>" + std::to_string(b.count) + "</td></tr>";
+  h += "</table>" + settings_table(settings);
+  return h + "</body></html>\n";
+}
+
+std::string render_report(const RunSummary& run) {
+  std::string h = page_head(run.title);
   if (run.best_epoch >= 0 && run.best_epoch < static_cast<int>(run.epochs.size())) {
     const Metrics& b = run.epochs[run.best_epoch].validation;
     h += "<p>Best epoch: <b>" + std::to_string(run.epochs[run.best_epoch].epoch) + "</b> by " + esc(run.metric) +
@@ -136,25 +184,17 @@ std::string render_report(const RunSummary& run) {
   if (!auc.points.empty()) vm.push_back(auc);
   h += line_chart("Validation metrics per epoch", "epoch", vm);
   h += line_chart("Validation loss per epoch", "epoch", {vloss});
-  if (run.best_epoch >= 0 && !run.epochs[run.best_epoch].validation.roc.empty()) {
-    Series roc{"ROC (best epoch)", "#17becf", run.epochs[run.best_epoch].validation.roc};
-    Series diag{"chance", "#bbbbbb", {{0, 0}, {1, 1}}};
-    h += line_chart("ROC curve", "false positive rate", {roc, diag}, true, 0.0, 1.0);
-  }
+  if (run.best_epoch >= 0) h += curves(run.epochs[run.best_epoch].validation, " (best epoch)");
   h += "</div>";
   if (run.best_epoch >= 0) h += confusion_table(run.epochs[run.best_epoch].validation, run.labels);
   h += "<table><caption>Epochs</caption><tr><th>epoch</th><th>step</th><th>seconds</th><th>loss</th><th>accuracy</th>"
        "<th>precision</th><th>recall</th><th>F1</th><th>ROC-AUC</th><th>ECE</th></tr>";
   for (const auto& e : run.epochs) {
-    const Metrics& m = e.validation;
     h += "<tr><td>" + std::to_string(e.epoch) + "</td><td>" + std::to_string(e.step) + "</td><td>" + num(e.seconds, "%.0f") +
-         "</td><td>" + num(m.loss, "%.4f") + "</td><td>" + num(m.accuracy, "%.4f") + "</td><td>" + num(m.precision, "%.4f") +
-         "</td><td>" + num(m.recall, "%.4f") + "</td><td>" + num(m.f1, "%.4f") + "</td><td>" +
-         (m.roc.empty() ? "" : num(m.roc_auc, "%.4f")) + "</td><td>" + num(m.ece, "%.4f") + "</td></tr>";
+         "</td>" + metrics_row(e.validation) + "</tr>";
   }
-  h += "</table><table><caption>Settings</caption>";
-  for (const auto& [k, v] : run.settings) h += "<tr><th>" + esc(k) + "</th><td style=\"text-align:left\">" + esc(v) + "</td></tr>";
-  return h + "</table></body></html>\n";
+  h += "</table>" + settings_table(run.settings);
+  return h + "</body></html>\n";
 }
 
 }  // namespace senti::train

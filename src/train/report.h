@@ -1,6 +1,6 @@
 // report.html for a training run: self-contained (inline SVG, no scripts, no CDN) charts of the
 // training loss, the learning-rate schedule, validation metrics per epoch, the confusion matrix
-// and the ROC curve of the best epoch. Only formats what the trainer recorded.
+// and the ROC curve and reliability diagram of the best epoch. Only formats what it is given.
 #pragma once
 #include <string>
 #include <vector>
@@ -32,5 +32,10 @@ struct RunSummary {
 };
 
 std::string render_report(const RunSummary& run);
+
+// report.html for an evaluation (`senti eval --report`): the metrics, confusion matrix, ROC
+// curve and reliability diagram of one model on one dataset.
+std::string render_eval_report(const std::string& title, const std::vector<std::string>& labels, const Metrics& m,
+                               const std::vector<std::pair<std::string, std::string>>& settings);
 
 }  // namespace senti::train

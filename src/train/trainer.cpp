@@ -226,6 +226,9 @@ Metrics metrics_from_json(const json& j) {
   m.ece = j.value("ece", 0.0);
   if (j.contains("confusion_matrix")) m.confusion = j["confusion_matrix"].get<std::vector<std::vector<int64_t>>>();
   if (j.contains("roc")) m.roc = j["roc"].get<std::vector<std::pair<double, double>>>();
+  if (j.contains("calibration"))
+    for (const auto& b : j["calibration"])
+      m.calibration.push_back({b["confidence"].get<double>(), b["accuracy"].get<double>(), b["count"].get<size_t>()});
   return m;
 }
 
@@ -547,14 +550,12 @@ TrainResult train(const TrainOptions& o) {
   return result;
 }
 
-Metrics evaluate(const std::string& model_dir, const std::string& data_path, size_t max_length, const std::string& truncation,
-                 size_t batch_size, int threads, data::BadRows bad_rows, bool progress_on) {
+Metrics evaluate(const std::string& model_dir, const std::string& data_path, const ClassifyOptions& options,
+                 size_t batch_size, int threads, data::BadRows bad_rows, bool progress_on, const std::string& report) {
   // Inference through the packed engine (the same path `senti predict` takes).
   auto clf = Classifier::load(model_dir, {threads});
   data::Dataset ds = data::read_dataset(data_path, clf->info().labels, bad_rows);
-  ClassifyOptions co;
-  co.max_length = max_length;
-  co.truncation = truncation == "head" ? Truncation::kHead : truncation == "tail" ? Truncation::kTail : Truncation::kHeadTail;
+  ClassifyOptions co = options;
   co.function = ScoreFunction::kSoftmax;
   co.top_k = -1;
   const int64_t L = static_cast<int64_t>(clf->info().labels.size());
@@ -575,7 +576,19 @@ Metrics evaluate(const std::string& model_dir, const std::string& data_path, siz
   }
   progress.finish();
   for (const auto& e : ds.examples) labels.push_back(e.label);
-  return compute_metrics(probs, labels, L);
+  Metrics m = compute_metrics(probs, labels, L);
+  if (!report.empty()) {
+    const char* trunc = co.truncation == Truncation::kHead ? "head" : co.truncation == Truncation::kTail ? "tail" : "head+tail";
+    std::vector<std::pair<std::string, std::string>> settings = {
+        {"model", model_dir}, {"data", data_path}, {"examples", std::to_string(m.n)},
+        {"max length", co.max_length ? std::to_string(co.max_length) : "the model's (" + std::to_string(clf->info().max_length) + ")"},
+        {"reading", co.window ? "sliding window " + std::to_string(co.window) + ", stride " + std::to_string(co.stride)
+                              : std::string("truncation ") + trunc}};
+    write_file_atomic(report, render_eval_report("senti evaluation: " + fs::path(model_dir).filename().string() + " on " +
+                                                     fs::path(data_path).filename().string(),
+                                                 clf->info().labels, m, settings));
+  }
+  return m;
 }
 
 }  // namespace senti::train

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "senti/classifier.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
 
@@ -68,8 +69,10 @@ struct TrainResult {
 
 TrainResult train(const TrainOptions& options);
 
-// Evaluates a model folder on a labelled dataset (same metrics as training).
-Metrics evaluate(const std::string& model_dir, const std::string& data, size_t max_length, const std::string& truncation,
-                 size_t batch_size, int threads, data::BadRows bad_rows, bool progress);
+// Evaluates a model folder on a labelled dataset (same metrics as training), reading long texts
+// as `options` says (truncation, max length, sliding window); writes an HTML report (metrics,
+// confusion matrix, ROC curve, reliability diagram) when `report` is a path.
+Metrics evaluate(const std::string& model_dir, const std::string& data, const ClassifyOptions& options,
+                 size_t batch_size, int threads, data::BadRows bad_rows, bool progress, const std::string& report = "");
 
 }  // namespace senti::train

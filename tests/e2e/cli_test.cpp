@@ -16,9 +16,9 @@ struct Result {
 };
 
 // Runs the senti binary with a shell-quoted argument string; captures stdout (stderr to a file).
-Result run(const std::string& args, const std::string& input = "") {
+Result run(const std::string& args, const std::string& input = "", const std::string& env = "") {
   std::string err = ::testing::TempDir() + "/senti_stderr.txt";
-  std::string cmd = "env -u SENTI_MODEL " + std::string(SENTI_BINARY) + " " + args + " 2>" + err;
+  std::string cmd = "env -u SENTI_MODEL " + env + " " + std::string(SENTI_BINARY) + " " + args + " 2>" + err;
   if (!input.empty()) {
     std::string in = ::testing::TempDir() + "/senti_stdin.txt";
     std::ofstream(in) << input;
@@ -132,5 +132,13 @@ TEST(Cli, PredictErrors) {
   EXPECT_EQ(run("predict -m /nonexistent hello").code, 1);
   EXPECT_EQ(run("predict -m " + model + " --top-k zero hello").code, 2);
   EXPECT_EQ(run("predict -m " + model + " --truncation middle hello").code, 2);
-  EXPECT_EQ(run("predict hello").code, 2);  // no model: usage error naming -m
+  // No -m: $SENTI_MODEL, else the shipped default model (a usage error only when it is missing).
+  if (senti::file_exists(senti::test::source_dir() + "/models/default/config.json")) {
+    Result r = run("predict 'What a wonderful film, I loved every minute.'");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.out.find("\"label\":\"POSITIVE\""), std::string::npos) << r.out;
+  } else {
+    EXPECT_EQ(run("predict hello").code, 2);
+  }
+  EXPECT_EQ(run("predict hello", "", "SENTI_MODEL=/nonexistent").code, 1);
 }
