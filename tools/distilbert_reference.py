@@ -101,8 +101,16 @@ def read_safetensors(path):
         if name == "__metadata__":
             continue
         b, en = e["data_offsets"]
-        assert e["dtype"] == "F32"
-        out[name] = torch.from_numpy(np.frombuffer(data[8 + n + b:8 + n + en], dtype=np.float32).copy()).reshape(e["shape"])
+        raw = data[8 + n + b:8 + n + en]
+        if e["dtype"] == "F32":
+            t = torch.from_numpy(np.frombuffer(raw, dtype=np.float32).copy())
+        elif e["dtype"] == "F16":
+            t = torch.from_numpy(np.frombuffer(raw, dtype=np.float16).astype(np.float32))
+        elif e["dtype"] == "BF16":
+            t = torch.from_numpy(np.frombuffer(raw, dtype=np.int16).copy()).view(torch.bfloat16).to(torch.float32)
+        else:
+            raise ValueError(f"{path}: {name} has dtype {e['dtype']}; expected F32, F16 or BF16")
+        out[name] = t.reshape(e["shape"])
     return out
 
 

@@ -281,18 +281,37 @@ double TrainableDistilBert::forward_backward(const TrainBatch& batch, uint64_t s
   return run(batch, true, seed, prefix, nullptr);
 }
 
+double TrainableDistilBert::embedding_gradient(const TrainBatch& batch, const std::vector<float>* embeddings,
+                                               std::vector<float>& d_embeddings, std::vector<float>* logits_out) {
+  if (task_ != Task::kSequenceClassification) fail(ErrorCode::kInternal, "embedding_gradient needs a classifier");
+  if (batch.labels.size() != batch.sequences.size()) fail(ErrorCode::kInternal, "labels and sequences differ in count");
+  return run(batch, false, 0, embeddings, logits_out, -1, nullptr, &d_embeddings);
+}
+
+void TrainableDistilBert::embedding_output(const std::vector<std::vector<int32_t>>& sequences, std::vector<float>& out) {
+  TrainBatch b{sequences, {}, {}};
+  run(b, false, 0, nullptr, nullptr, 0, &out);
+}
+
 double TrainableDistilBert::mlm_loss(const TrainBatch& batch) {
   if (task_ != Task::kMaskedLM) fail(ErrorCode::kInternal, "mlm_loss on a model without a masked-LM head");
   return run(batch, false, 0, nullptr, nullptr);
 }
 
 double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t seed, const std::vector<float>* prefix,
-                                std::vector<float>* logits_out, int64_t stop_before, std::vector<float>* hidden_out) {
+                                std::vector<float>* logits_out, int64_t stop_before, std::vector<float>* hidden_out,
+                                std::vector<float>* input_grad) {
+  // Modes: training (dropout, parameter gradients); evaluation (forward only); and input
+  // gradients (`input_grad`: evaluation-mode forward, then backward to the embedding output
+  // only — no dropout, no parameter gradients).
+  const bool grad_mode = input_grad != nullptr;
+  const bool backward = train || grad_mode;
+  const bool dropout_on = train && !grad_mode;
   const DistilBertConfig& c = config_;
   const int64_t D = c.dim, H = c.hidden_dim, L = task_ == Task::kMaskedLM ? 0 : c.num_labels(), NL = c.n_layers;
   const float p_drop = static_cast<float>(c.dropout), p_attn = static_cast<float>(c.attention_dropout);
   auto W = [&](size_t i) { return params_[i].value.data(); };
-  auto G = [&](size_t i) { return params_[i].trainable ? params_[i].grad.mutable_data() : nullptr; };
+  auto G = [&](size_t i) { return params_[i].trainable && !grad_mode ? params_[i].grad.mutable_data() : nullptr; };
 
   // Pack the batch.
   std::vector<int32_t> ids, positions;
@@ -312,11 +331,11 @@ double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t se
 
   // Which layers need their activations kept: trainable ones, and frozen ones with something
   // trainable below them (their input gradient is needed).
-  const int64_t start = prefix ? frozen_prefix() : 0;
+  const int64_t start = prefix && !grad_mode ? frozen_prefix() : 0;
   std::vector<bool> keep(static_cast<size_t>(NL), false);
-  bool trainable_below = train && !frozen_embeddings_;
+  bool trainable_below = (train && !frozen_embeddings_) || grad_mode;
   for (int64_t l = 0; l < NL; ++l) {
-    keep[l] = train && (!frozen_layers_[l] || trainable_below);
+    keep[l] = backward && (!frozen_layers_[l] || trainable_below);
     if (train && !frozen_layers_[l]) trainable_below = true;
   }
 
@@ -328,7 +347,7 @@ double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t se
   } else {
     emb_pre.resize(static_cast<size_t>(T * D));
     kernels::embed_tokens(ids.data(), positions.data(), T, W(word_), W(pos_), D, emb_pre.data());
-    if (train && !frozen_embeddings_) {
+    if (dropout_on && !frozen_embeddings_) {
       emb_mean.resize(T);
       emb_rstd.resize(T);
       kernels::layernorm_forward_train(emb_pre.data(), W(emb_ln_w_), W(emb_ln_b_), T, D, kLayerNormEps, x.data(),
@@ -352,7 +371,7 @@ double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t se
     }
     const LayerIdx& w = layer_idx_[l];
     const bool k = keep[l];
-    const bool drop = train && !frozen_layers_[l];
+    const bool drop = dropout_on && !frozen_layers_[l];
     LayerCache& cc = caches[l];
     if (k) cc.x_in = x;
     const DenseShape qs{T, D, D, 0, 3 * D};
@@ -429,7 +448,7 @@ double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t se
     kernels::dense_forward(ln.data(), W(word_), W(vproj_b_), {M, D, V}, mlm_logits.data());
     std::vector<float> dlogits(static_cast<size_t>(M * V));
     loss = kernels::cross_entropy_forward_backward(mlm_logits.data(), targets.data(), M, V, dlogits.data());
-    if (!train) return loss;
+    if (!backward) return loss;
     std::vector<float> dln(static_cast<size_t>(M * D)), dg(static_cast<size_t>(M * D)), dsel(static_cast<size_t>(M * D));
     kernels::dense_backward(dlogits.data(), ln.data(), W(word_), {M, D, V}, dln.data(), false, G(word_), G(vproj_b_));
     kernels::layernorm_backward(dln.data(), g.data(), lmean.data(), lrstd.data(), W(vln_w_), M, D, dg.data(), false,
@@ -446,17 +465,17 @@ double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t se
     kernels::dense_forward(cls.data(), W(pre_w_), W(pre_b_), {B, D, D}, pre.data());
     act = pre;
     kernels::relu(act.data(), B * D);
-    if (train) kernels::dropout_forward(act.data(), B * D, static_cast<float>(c.seq_classif_dropout), site_seed(seed, NL, 3));
+    if (dropout_on)
+      kernels::dropout_forward(act.data(), B * D, static_cast<float>(c.seq_classif_dropout), site_seed(seed, NL, 3));
     kernels::dense_forward(act.data(), W(cls_w_), W(cls_b_), {B, D, L}, logits.data());
-    if (!train) {
-      *logits_out = std::move(logits);
-      return 0;
-    }
+    if (logits_out) *logits_out = logits;
+    if (!backward) return 0;
     std::vector<float> dlogits(static_cast<size_t>(B * L));
     loss = kernels::cross_entropy_forward_backward(logits.data(), batch.labels.data(), B, L, dlogits.data());
     std::vector<float> dact(static_cast<size_t>(B * D)), dcls(static_cast<size_t>(B * D));
     kernels::dense_backward(dlogits.data(), act.data(), W(cls_w_), {B, D, L}, dact.data(), false, G(cls_w_), G(cls_b_));
-    kernels::dropout_backward(dact.data(), B * D, static_cast<float>(c.seq_classif_dropout), site_seed(seed, NL, 3));
+    if (dropout_on)
+      kernels::dropout_backward(dact.data(), B * D, static_cast<float>(c.seq_classif_dropout), site_seed(seed, NL, 3));
     kernels::relu_backward(pre.data(), dact.data(), dact.data(), B * D);
     kernels::dense_backward(dact.data(), cls.data(), W(pre_w_), {B, D, D}, dcls.data(), false, G(pre_w_), G(pre_b_));
     for (int64_t b = 0; b < B; ++b) std::copy_n(dcls.data() + b * D, D, dx.data() + seqs[b].begin * D);
@@ -468,7 +487,7 @@ double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t se
     if (!keep[l]) break;  // nothing trainable at or below this layer
     const LayerIdx& w = layer_idx_[l];
     const LayerCache& cc = caches[l];
-    const bool drop = !frozen_layers_[l];
+    const bool drop = dropout_on && !frozen_layers_[l];
     // output LayerNorm
     kernels::layernorm_backward(dx.data(), cc.out_pre.data(), cc.mean2.data(), cc.rstd2.data(), W(w.ln2_w), T, D,
                                 dtmp.data(), false, G(w.ln2_w), G(w.ln2_b));
@@ -492,6 +511,10 @@ double TrainableDistilBert::run(const TrainBatch& batch, bool train, uint64_t se
     kernels::dense_backward(dqkv.data(), cc.x_in.data(), W(w.q_w), qs, dx.data(), true, G(w.q_w), G(w.q_b));
     kernels::dense_backward(dqkv.data() + D, cc.x_in.data(), W(w.k_w), qs, dx.data(), true, G(w.k_w), G(w.k_b));
     kernels::dense_backward(dqkv.data() + 2 * D, cc.x_in.data(), W(w.v_w), qs, dx.data(), true, G(w.v_w), G(w.v_b));
+  }
+  if (grad_mode) {
+    *input_grad = std::move(dx);
+    return loss;
   }
   if (start == 0 && !frozen_embeddings_) {
     kernels::dropout_backward(dx.data(), T * D, p_drop, site_seed(seed, -1, 0));

@@ -73,6 +73,14 @@ class TrainableDistilBert {
   double forward_backward(const TrainBatch& batch, uint64_t dropout_seed, const std::vector<float>* prefix = nullptr);
   // Forward in evaluation mode: logits (sequences, num_labels).
   std::vector<float> logits(const std::vector<std::vector<int32_t>>& sequences);
+  // For explanations, in evaluation mode (no dropout) and without parameter gradients: the mean
+  // cross-entropy of batch.labels and its gradient with respect to the embedding output (after
+  // the embedding LayerNorm), (tokens, dim) packed. `embeddings`, when given, replaces the
+  // embedding output (integrated gradients feeds scaled ones). logits_out: (sequences, labels).
+  double embedding_gradient(const TrainBatch& batch, const std::vector<float>* embeddings, std::vector<float>& d_embeddings,
+                            std::vector<float>* logits_out = nullptr);
+  // The embedding output (tokens, dim), packed, evaluation mode.
+  void embedding_output(const std::vector<std::vector<int32_t>>& sequences, std::vector<float>& out);
   // Masked LM, evaluation mode: the loss of batch.mlm_labels, no gradients.
   double mlm_loss(const TrainBatch& batch);
   void zero_grad();
@@ -91,7 +99,8 @@ class TrainableDistilBert {
   void add_param(const std::string& name, Tensor value, bool decay);
   void index_params();
   double run(const TrainBatch& batch, bool train, uint64_t seed, const std::vector<float>* prefix,
-             std::vector<float>* logits_out, int64_t stop_before_layer = -1, std::vector<float>* hidden_out = nullptr);
+             std::vector<float>* logits_out, int64_t stop_before_layer = -1, std::vector<float>* hidden_out = nullptr,
+             std::vector<float>* input_grad = nullptr);
 
   DistilBertConfig config_;
   Task task_;

@@ -140,3 +140,36 @@ TEST(GradGolden, MaskedLmLossAndGradientsMatchAutograd) {
     EXPECT_EQ(checked, c["grads"].size());
   }
 }
+
+// Gradients with respect to the embedding output (what integrated gradients and gradient ×
+// input need) match autograd, whatever is frozen, with no parameter gradient computed.
+TEST_P(GradGolden, EmbeddingOutputGradientMatchesAutograd) {
+  const std::string name = GetParam();
+  json f = fixture(name);
+  for (const auto& c : f["cases"]) {
+    auto m = load(name, c["frozen_layers"].get<int>(), c["frozen_embeddings"].get<bool>());
+    m->zero_grad();
+    model::TrainBatch batch{c["input_ids"].get<std::vector<std::vector<int32_t>>>(), c["labels"].get<std::vector<int32_t>>()};
+    std::vector<float> grad, logits;
+    const double loss = m->embedding_gradient(batch, nullptr, grad, &logits);
+    EXPECT_NEAR(loss, c["loss"].get<double>(), 1e-5 * std::fabs(c["loss"].get<double>()));
+    size_t row = 0;
+    const size_t D = static_cast<size_t>(m->config().dim);
+    for (size_t s = 0; s < batch.sequences.size(); ++s) {
+      auto want = c["embedding_output_grad"][s].get<std::vector<float>>();
+      ASSERT_EQ(want.size(), batch.sequences[s].size() * D);
+      expect_close(grad.data() + row * D, want, name + " d/d(embedding output), sequence " + std::to_string(s));
+      row += batch.sequences[s].size();
+    }
+    for (const auto& p : m->params()) {  // no parameter gradient was written
+      const float* g = p.grad.data();
+      for (int64_t i = 0; i < p.grad.numel(); ++i) ASSERT_EQ(g[i], 0.f) << p.name;
+    }
+    // Feeding the embedding output back in gives the same gradient.
+    std::vector<float> emb, grad2;
+    m->embedding_output(batch.sequences, emb);
+    m->embedding_gradient(batch, &emb, grad2);
+    ASSERT_EQ(grad2.size(), grad.size());
+    for (size_t i = 0; i < grad.size(); ++i) ASSERT_NEAR(grad2[i], grad[i], 1e-6f + 1e-5f * std::fabs(grad[i]));
+  }
+}
