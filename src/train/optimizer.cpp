@@ -84,4 +84,18 @@ double clip_grad_norm(std::vector<model::Param>& params, double max_norm) {
   return norm;
 }
 
+double optimizer_step(std::vector<model::Param>& params, AdamW& opt, int micro_batches, double max_grad_norm,
+                      int64_t step, int64_t warmup, int64_t total) {
+  if (micro_batches > 1)
+    for (auto& p : params)
+      if (p.trainable) {
+        float* g = p.grad.mutable_data();
+        for (int64_t i = 0; i < p.grad.numel(); ++i) g[i] /= static_cast<float>(micro_batches);
+      }
+  if (max_grad_norm > 0) clip_grad_norm(params, max_grad_norm);
+  const double lr = opt.options().lr * linear_schedule(step, warmup, total);
+  opt.step(lr);
+  return lr;
+}
+
 }  // namespace senti::train

@@ -49,4 +49,10 @@ double linear_schedule(int64_t step, int64_t warmup, int64_t total);
 // norm before clipping.
 double clip_grad_norm(std::vector<model::Param>& params, double max_norm);
 
+// One optimizer step of a training loop: averages the gradients accumulated over
+// `micro_batches`, clips them to max_grad_norm (0 = off), and updates with the schedule's
+// learning rate for step `step` (0-based) of `total` after `warmup`. Returns that rate.
+double optimizer_step(std::vector<model::Param>& params, AdamW& opt, int micro_batches, double max_grad_norm,
+                      int64_t step, int64_t warmup, int64_t total);
+
 }  // namespace senti::train

@@ -262,15 +262,8 @@ PretrainResult pretrain(const PretrainOptions& o) {
       ++in_accum;
       const bool last = batch_pos + 1 == batches_per_epoch;
       if (in_accum < o.grad_accum && !last) continue;
-      if (in_accum > 1)
-        for (auto& p : model->params()) {
-          float* g = p.grad.mutable_data();
-          for (int64_t i = 0; i < p.grad.numel(); ++i) g[i] /= static_cast<float>(in_accum);
-        }
+      const double lr = optimizer_step(model->params(), opt, in_accum, o.max_grad_norm, step, warmup, total_steps);
       in_accum = 0;
-      if (o.max_grad_norm > 0) clip_grad_norm(model->params(), o.max_grad_norm);
-      const double lr = o.adam.lr * linear_schedule(step, warmup, total_steps);
-      opt.step(lr);
       ++step;
       const double secs = std::chrono::duration<double>(Clock::now() - t_window).count();
       const double loss = window_loss / window_n, tps = secs > 0 ? static_cast<double>(window_tokens) / secs : 0;

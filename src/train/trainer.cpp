@@ -444,17 +444,8 @@ TrainResult train(const TrainOptions& o) {
       ++window_n;
       const bool last = s.batch + 1 == batches.size();
       if (in_accum < o.grad_accum && !last) continue;
-      // Optimizer step: average the accumulated gradients, clip, update.
-      if (in_accum > 1)
-        for (auto& p : model->params())
-          if (p.trainable) {
-            float* g = p.grad.mutable_data();
-            for (int64_t i = 0; i < p.grad.numel(); ++i) g[i] /= static_cast<float>(in_accum);
-          }
+      const double lr = optimizer_step(model->params(), opt, in_accum, o.max_grad_norm, s.step, warmup, total_steps);
       in_accum = 0;
-      if (o.max_grad_norm > 0) clip_grad_norm(model->params(), o.max_grad_norm);
-      const double lr = o.adam.lr * linear_schedule(s.step, warmup, total_steps);
-      opt.step(lr);
       ++s.step;
       const double secs = std::chrono::duration<double>(Clock::now() - t_window).count();
       StepRecord rec{s.step, window_loss / window_n, lr, secs > 0 ? window_tokens / secs : 0};

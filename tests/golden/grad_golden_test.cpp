@@ -43,8 +43,26 @@ void expect_close(const float* got, const std::vector<float>& want, const std::s
   std::printf("  %-60s max abs %.1e, max rel %.1e\n", what.c_str(), max_abs, max_rel);
 }
 
-std::unique_ptr<model::TrainableDistilBert> load(const std::string& name, int frozen_layers, bool frozen_emb) {
-  auto m = model::TrainableDistilBert::from_checkpoint(model_dir(name), {}, 0);
+// Every trainable parameter's gradient against the fixture's, and none for frozen ones.
+void expect_param_grads(const model::TrainableDistilBert& m, const json& grads, const std::string& name) {
+  size_t checked = 0;
+  for (const auto& p : m.params()) {
+    auto it = grads.find(p.name);
+    if (!p.trainable) {
+      EXPECT_EQ(it, grads.end()) << p.name << " is frozen here but trains in PyTorch";
+      continue;
+    }
+    ASSERT_NE(it, grads.end()) << p.name;
+    expect_close(p.grad.data(), it->get<std::vector<float>>(), name + " " + p.name);
+    ++checked;
+  }
+  EXPECT_EQ(checked, grads.size());
+}
+
+std::unique_ptr<model::TrainableDistilBert> load(const std::string& name, int frozen_layers, bool frozen_emb,
+                                                 model::Task task = model::Task::kSequenceClassification) {
+  auto m = task == model::Task::kMaskedLM ? model::TrainableDistilBert::from_checkpoint_mlm(model_dir(name), 0)
+                                          : model::TrainableDistilBert::from_checkpoint(model_dir(name), {}, 0);
   m->set_dropout(0, 0, 0);
   std::vector<bool> layers(static_cast<size_t>(m->config().n_layers), false);
   for (int i = 0; i < frozen_layers; ++i) layers[i] = true;
@@ -63,18 +81,7 @@ TEST_P(GradGolden, LossAndGradientsMatchAutograd) {
     model::TrainBatch batch{c["input_ids"].get<std::vector<std::vector<int32_t>>>(), c["labels"].get<std::vector<int32_t>>()};
     double loss = m->forward_backward(batch, 0);
     EXPECT_NEAR(loss, c["loss"].get<double>(), 1e-5 * std::fabs(c["loss"].get<double>()));
-    size_t checked = 0;
-    for (const auto& p : m->params()) {
-      auto it = c["grads"].find(p.name);
-      if (!p.trainable) {
-        EXPECT_EQ(it, c["grads"].end()) << p.name << " is frozen here but trains in PyTorch";
-        continue;
-      }
-      ASSERT_NE(it, c["grads"].end()) << p.name;
-      expect_close(p.grad.data(), it->get<std::vector<float>>(), name + " " + p.name);
-      ++checked;
-    }
-    EXPECT_EQ(checked, c["grads"].size());
+    expect_param_grads(*m, c["grads"], name);
   }
 }
 
@@ -115,29 +122,14 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, GradGolden, ::testing::Values("tiny-2label", 
 TEST(GradGolden, MaskedLmLossAndGradientsMatchAutograd) {
   json f = fixture("tiny-mlm");
   for (const auto& c : f["cases"]) {
-    auto m = model::TrainableDistilBert::from_checkpoint_mlm(model_dir("tiny-mlm"), 0);
-    m->set_dropout(0, 0, 0);
-    std::vector<bool> layers(static_cast<size_t>(m->config().n_layers), false);
-    for (int i = 0; i < c["frozen_layers"].get<int>(); ++i) layers[i] = true;
-    m->set_frozen(c["frozen_embeddings"].get<bool>(), layers);
+    auto m = load("tiny-mlm", c["frozen_layers"].get<int>(), c["frozen_embeddings"].get<bool>(), model::Task::kMaskedLM);
     m->zero_grad();
     model::TrainBatch batch{c["input_ids"].get<std::vector<std::vector<int32_t>>>(), {},
                             c["mlm_labels"].get<std::vector<std::vector<int32_t>>>()};
     const double want = c["loss"].get<double>();
     EXPECT_NEAR(m->mlm_loss(batch), want, 1e-5 * want);
     EXPECT_NEAR(m->forward_backward(batch, 0), want, 1e-5 * want);
-    size_t checked = 0;
-    for (const auto& p : m->params()) {
-      auto it = c["grads"].find(p.name);
-      if (!p.trainable) {
-        EXPECT_EQ(it, c["grads"].end()) << p.name << " is frozen here but trains in PyTorch";
-        continue;
-      }
-      ASSERT_NE(it, c["grads"].end()) << p.name;
-      expect_close(p.grad.data(), it->get<std::vector<float>>(), "tiny-mlm " + p.name);
-      ++checked;
-    }
-    EXPECT_EQ(checked, c["grads"].size());
+    expect_param_grads(*m, c["grads"], "tiny-mlm");
   }
 }
 
