@@ -6,7 +6,8 @@
 #   speed    — `senti predict` over the 25,000 test reviews, reviews/s at 2 threads;
 #   freezing — the ablation: fine-tuning the same pretrained encoder with nothing frozen, the
 #              bottom half frozen, all but the top layer frozen, and every encoder layer frozen
-#              (ABL_EPOCHS epochs at ABL_LEN tokens), test accuracy and fine-tuning time each;
+#              (on ABL_LIMIT training reviews, ABL_EPOCHS epochs at ABL_LEN tokens: a reduced
+#              budget so the four runs fit in half an hour), test accuracy and fine-tuning time;
 #   report   — the test-set report (reliability diagram) of the shipped model.
 # Usage: tools/measure-default-model.sh [WORK_DIR] [reading|speed|freezing|report ...]
 # Results: WORK_DIR/measure/*.json, one JSON line per measurement.
@@ -54,7 +55,7 @@ PY
       for freeze in none embeddings,0-1 embeddings,0-2 all; do
         dir=$work/ablation-${freeze//,/_}
         r=$("$senti" train -m "$work/mlm" --data "$work/aclImdb/train" -o "$dir" --epochs "${ABL_EPOCHS:-2}" \
-              --max-length "${ABL_LEN:-256}" --truncation head+tail -b 32 --lr 3e-4 --freeze "$freeze" \
+              --limit "${ABL_LIMIT:-6000}" --max-length "${ABL_LEN:-256}" --truncation head+tail -b 32 --lr 3e-4 --freeze "$freeze" \
               --validation-fraction 0.04 --no-progress -q -t 2)
         m=$("$senti" eval -m "$dir" --data "$test" --max-length "${ABL_LEN:-256}" --no-progress -q -t 2)
         echo "{\"freeze\": \"$freeze\", \"train\": $r, \"test\": $m}" | tee -a "$out/freezing.json"

@@ -1,6 +1,7 @@
 // `senti convert`: rewrites a checkpoint folder's model.safetensors in another dtype (F16 and
 // BF16 halve the file) and copies the other files (config, tokenizer, model card) beside it.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "cli.h"
 #include "io/safetensors.h"
@@ -43,6 +44,14 @@ Action register_convert(CLI::App& app) {
       if (!entry.is_regular_file() || name == "model.safetensors") continue;
       if (name.size() > 5 && (name.ends_with(".json") || name.ends_with(".txt") || name.ends_with(".md")))
         write_file_atomic(a->out + "/" + name, read_file(entry.path().string()));
+    }
+    // config.json records the stored dtype, as transformers writes it (torch_dtype).
+    if (fs::exists(a->out + "/config.json")) {
+      auto config = nlohmann::ordered_json::parse(read_file(a->out + "/config.json"), nullptr, false);
+      if (config.is_discarded() || !config.is_object())
+        fail(ErrorCode::kParse, a->in + "/config.json: not a JSON object");
+      config["torch_dtype"] = a->dtype == "f16" ? "float16" : a->dtype == "bf16" ? "bfloat16" : "float32";
+      write_file_atomic(a->out + "/config.json", config.dump(2) + "\n");
     }
     log::info("wrote " + a->out + "/model.safetensors (" + a->dtype + ", " + std::to_string(named.size()) + " tensors, " +
               std::to_string(fs::file_size(a->out + "/model.safetensors") / 1024) + " KiB)");
