@@ -42,7 +42,7 @@ Action register_convert(CLI::App& app) {
     for (const auto& entry : fs::directory_iterator(a->in)) {
       const std::string name = entry.path().filename().string();
       if (!entry.is_regular_file() || name == "model.safetensors") continue;
-      if (name.size() > 5 && (name.ends_with(".json") || name.ends_with(".txt") || name.ends_with(".md")))
+      if (name.ends_with(".json") || name.ends_with(".txt") || name.ends_with(".md"))
         write_file_atomic(a->out + "/" + name, read_file(entry.path().string()));
     }
     // config.json records the stored dtype, as transformers writes it (torch_dtype).
