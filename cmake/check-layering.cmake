@@ -1,5 +1,5 @@
 # Fails when a source file includes a header from a module it must not depend on.
-# Dependencies point one way: apps -> serve/train -> model/data -> kernels/io/text -> tensor -> util.
+# Dependencies point one way: apps -> serve/train -> explain -> model/data -> kernels/io/text -> tensor -> util.
 # Usage: cmake -DSOURCE_DIR=... -P check-layering.cmake
 cmake_policy(SET CMP0057 NEW)
 set(allowed_util "util")
@@ -8,10 +8,11 @@ set(allowed_text "text;util")
 set(allowed_io "io;tensor;util")
 set(allowed_kernels "kernels;tensor;util")
 set(allowed_model "model;kernels;io;text;tensor;util;senti")  # model implements include/senti/
+set(allowed_explain "explain;model;kernels;io;text;tensor;util;senti")
 set(allowed_data "data;text;util")
 set(allowed_train "train;model;data;kernels;io;text;tensor;util;senti")
-set(allowed_serve "serve;model;data;kernels;io;text;tensor;util;senti")
-set(modules util tensor text io kernels model data train serve)
+set(allowed_serve "serve;explain;model;data;kernels;io;text;tensor;util;senti")
+set(modules util tensor text io kernels model explain data train serve)
 set(errors "")
 foreach(mod IN LISTS modules)
   file(GLOB_RECURSE files "${SOURCE_DIR}/src/${mod}/*.h" "${SOURCE_DIR}/src/${mod}/*.cpp")

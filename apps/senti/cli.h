@@ -52,5 +52,6 @@ Action register_eval(CLI::App& app);
 Action register_serve(CLI::App& app);
 Action register_pretrain(CLI::App& app);
 Action register_convert(CLI::App& app);
+Action register_explain(CLI::App& app);
 
 }  // namespace senti::cli

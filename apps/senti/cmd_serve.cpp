@@ -75,6 +75,9 @@ Action register_serve(CLI::App& app) {
   cmd->add_option("--max-concurrent-requests", s.max_concurrent_requests,
                   "Prediction requests admitted at once; more are answered 429 with Retry-After")->capture_default_str();
   cmd->add_option("--max-inputs", s.max_inputs, "Texts per request; more are answered 413")->capture_default_str();
+  cmd->add_option("--max-explain-inputs", s.max_explain_inputs,
+                  "Texts per request that asks for explanations; more are answered 413")
+      ->capture_default_str();
   cmd->add_option("--max-body", s.max_body, "Largest request body in bytes; larger ones are answered 413")->capture_default_str();
   cmd->add_option("--http-threads", s.http_threads, "Connections served at once")->capture_default_str();
   cmd->add_option("--api-key", s.api_key, "Require \"Authorization: Bearer KEY\" on /api/* and /predict (default: none; "

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   actions["pretrain"] = register_pretrain(app);
   actions["serve"] = register_serve(app);
   actions["convert"] = register_convert(app);
+  actions["explain"] = register_explain(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -255,6 +255,14 @@ void TrainableDistilBert::zero_grad() {
     if (p.trainable) std::memset(p.grad.mutable_data(), 0, sizeof(float) * static_cast<size_t>(p.grad.numel()));
 }
 
+void TrainableDistilBert::release_gradients() {
+  set_frozen(true, std::vector<bool>(static_cast<size_t>(config_.n_layers), true));
+  for (auto& p : params_) {
+    p.trainable = false;  // the heads too
+    p.grad = Tensor();
+  }
+}
+
 void TrainableDistilBert::set_dropout(double hidden, double attention, double classifier) {
   config_.dropout = hidden;
   config_.attention_dropout = attention;

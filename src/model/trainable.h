@@ -84,6 +84,9 @@ class TrainableDistilBert {
   // Masked LM, evaluation mode: the loss of batch.mlm_labels, no gradients.
   double mlm_loss(const TrainBatch& batch);
   void zero_grad();
+  // For input gradients only (explanations): freezes every parameter and frees the gradient
+  // buffers, halving the memory; training calls are unusable afterwards.
+  void release_gradients();
   // Overrides the config's dropout probabilities (hidden, attention, classifier head).
   void set_dropout(double hidden, double attention, double classifier);
 

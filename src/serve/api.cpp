@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace senti::serve {
@@ -73,8 +74,31 @@ std::string error_body(std::string_view message, std::string_view type) {
   return dump(json{{"error", std::string(message)}, {"error_type", std::string(type)}});
 }
 
-PredictRequest parse_pipeline_request(std::string_view body, size_t max_inputs, const ClassifyOptions& defaults) {
-  json j = parse_object(body);
+namespace {
+
+// "method", "steps", "label" from `fields` (an object) into o.
+void explain_fields(const json& fields, const std::string& where, ExplainOptions& o) {
+  auto field = [&](const char* name) -> const json* {
+    auto it = fields.find(name);
+    return it == fields.end() || it->is_null() ? nullptr : &*it;
+  };
+  if (const json* m = field("method")) {
+    if (!m->is_string() || !parse_explain_method(m->get<std::string>(), o.method))
+      invalid("\"" + where + "method\" must be \"ig\", \"gxi\" or \"occlusion\", got " + dump(*m));
+  }
+  if (const json* st = field("steps")) {
+    if (!st->is_number_integer() || st->get<int64_t>() < 1 || st->get<int64_t>() > kMaxExplainSteps)
+      invalid("\"" + where + "steps\" must be an integer from 1 to " + std::to_string(kMaxExplainSteps) + ", got " +
+              dump(*st));
+    o.steps = static_cast<int>(st->get<int64_t>());
+  }
+  if (const json* l = field("label")) {
+    if (!l->is_string()) invalid("\"" + where + "label\" must be a label name, got " + type_name(*l));
+    o.label = l->get<std::string>();
+  }
+}
+
+PredictRequest parse_pipeline(const json& j, size_t max_inputs, const ClassifyOptions& defaults) {
   if (auto p = j.find("parameters"); p != j.end() && !p->is_object() && !p->is_null())
     invalid(std::string("\"parameters\" must be an object, got ") + type_name(*p));
   PredictRequest r;
@@ -121,6 +145,44 @@ PredictRequest parse_pipeline_request(std::string_view body, size_t max_inputs, 
     else if (s == "none") r.options.function = ScoreFunction::kNone;
     else invalid("\"function_to_apply\" must be \"default\", \"softmax\", \"sigmoid\" or \"none\", got " + dump(*f));
   }
+  if (const json* e = option(j, "explain")) {
+    if (e->is_boolean()) {
+      r.explain = e->get<bool>();
+    } else if (e->is_object()) {
+      r.explain = true;
+      explain_fields(*e, "explain.", r.explain_options);
+    } else if (!e->is_null()) {
+      invalid(std::string("\"explain\" must be a boolean or an object {\"method\", \"steps\", \"label\"}, got ") +
+              type_name(*e));
+    }
+  }
+  return r;
+}
+
+// The explanation options follow what the prediction reads (truncation, length).
+void explain_reads_like_predict(PredictRequest& r) {
+  r.explain_options.truncation = r.options.truncation;
+  r.explain_options.max_length = r.options.max_length;
+  r.explain_options.head_tokens = r.options.head_tokens;
+}
+
+}  // namespace
+
+PredictRequest parse_pipeline_request(std::string_view body, size_t max_inputs, const ClassifyOptions& defaults) {
+  PredictRequest r = parse_pipeline(parse_object(body), max_inputs, defaults);
+  explain_reads_like_predict(r);
+  return r;
+}
+
+PredictRequest parse_explain_request(std::string_view body, size_t max_inputs, const ClassifyOptions& defaults) {
+  const json j = parse_object(body);
+  PredictRequest r = parse_pipeline(j, max_inputs, defaults);
+  r.explain = true;
+  json fields = json::object();  // method/steps/label at the top level or in "parameters"
+  for (const char* name : {"method", "steps", "label"})
+    if (const json* v = option(j, name)) fields[name] = *v;
+  explain_fields(fields, "", r.explain_options);
+  explain_reads_like_predict(r);
   return r;
 }
 
@@ -172,10 +234,44 @@ PredictRequest parse_tei_request(std::string_view body, size_t max_inputs, const
   return r;
 }
 
-std::string predict_response(const PredictRequest& request, const std::vector<std::vector<LabelScore>>& results) {
-  auto labels = [](const std::vector<LabelScore>& r) {
+namespace {
+json explanation_object(const Explanation& e) {
+  json words = json::array(), tokens = json::array();
+  for (const auto& w : e.words) words.push_back({{"word", w.word}, {"start", w.start}, {"end", w.end}, {"score", w.score}});
+  for (const auto& t : e.tokens)
+    tokens.push_back({{"token", t.token}, {"start", t.start}, {"end", t.end}, {"score", t.score}});
+  json j = {{"label", e.label},   {"score", e.score},         {"predicted", e.predicted},
+            {"log_odds", e.log_odds}, {"method", explain_method_name(e.method)}, {"words", words}, {"tokens", tokens},
+            {"truncated_tokens", e.truncated}};
+  if (e.method == ExplainMethod::kIntegratedGradients) {
+    const double diff = e.log_odds - e.baseline_log_odds;
+    j.update({{"steps", e.steps},
+              {"baseline_log_odds", e.baseline_log_odds},
+              {"delta", e.delta},
+              {"relative_delta", diff != 0 ? std::abs(e.delta / diff) : 0.0}});
+  }
+  return j;
+}
+}  // namespace
+
+std::string explanation_json(const Explanation& e) { return dump(explanation_object(e)); }
+
+std::string explain_response(const PredictRequest& request, const std::vector<Explanation>& explanations) {
+  if (!request.batched) return dump(explanation_object(explanations.at(0)));
+  json out = json::array();
+  for (const auto& e : explanations) out.push_back(explanation_object(e));
+  return dump(out);
+}
+
+std::string predict_response(const PredictRequest& request, const std::vector<std::vector<LabelScore>>& results,
+                             const std::vector<Explanation>& explanations) {
+  size_t index = 0;
+  auto labels = [&](const std::vector<LabelScore>& r) {
     json a = json::array();
     for (const auto& ls : r) a.push_back({{"label", ls.label}, {"score", ls.score}});
+    // The top label's entry carries the text's explanation.
+    if (index < explanations.size() && !a.empty()) a[0]["explanation"] = explanation_object(explanations[index]);
+    ++index;
     return a;
   };
   json out = json::array();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "senti/classifier.h"
+#include "senti/explainer.h"
 
 namespace senti::serve {
 
@@ -32,20 +33,35 @@ struct PredictRequest {
   bool top_k_given = false;    // pipeline: top_k was set, so each answer is a list of labels
   bool truncate = true;        // false: a text longer than the model's maximum is an error
   ClassifyOptions options;
+  bool explain = false;  // attach an explanation of each text's top label
+  ExplainOptions explain_options;  // reads the text as `options` does (no sliding window)
 };
 
+constexpr int kMaxExplainSteps = 256;  // integrated-gradients steps a request may ask for
+
 // Parses a body for /api/predict: {"inputs": "text" | ["t1", ...], "top_k": n | null | "all",
-// "truncation": "head" | "tail" | "head+tail" | true | false, "function_to_apply": ...};
+// "truncation": "head" | "tail" | "head+tail" | true | false, "function_to_apply": ...,
+// "explain": true | {"method": "ig" | "gxi" | "occlusion", "steps": n, "label": "NAME"}};
 // the options may also sit in "parameters" as the Hugging Face Inference API puts them.
 // Options absent from the body keep the values in `defaults`.
 PredictRequest parse_pipeline_request(std::string_view body, size_t max_inputs, const ClassifyOptions& defaults = {});
+// Parses a body for /api/explain: the pipeline's fields plus "method", "steps", "label" at the
+// top level or in "parameters".
+PredictRequest parse_explain_request(std::string_view body, size_t max_inputs, const ClassifyOptions& defaults = {});
 // Parses a body for TEI's /predict: {"inputs": "t" | ["t"] | [["t1"], ["t2"], ...],
 // "raw_scores": bool, "truncate": bool, "truncation_direction": "left" | "right"}.
 PredictRequest parse_tei_request(std::string_view body, size_t max_inputs, const ClassifyOptions& defaults = {});
 
-// The answer for one request: per input, the labels and scores, best first.
-std::string predict_response(const PredictRequest& request,
-                             const std::vector<std::vector<LabelScore>>& results);
+// The answer for one request: per input, the labels and scores, best first; with
+// explanations (one per input), the top label's entry gains "explanation".
+std::string predict_response(const PredictRequest& request, const std::vector<std::vector<LabelScore>>& results,
+                             const std::vector<Explanation>& explanations = {});
+// One explanation as JSON: {"label", "score", "predicted", "log_odds", "method", "words":
+// [{"word", "start", "end", "score"}], "tokens": [...], "truncated_tokens"}, plus for IG "steps",
+// "baseline_log_odds", "delta", "relative_delta". Spans count code points.
+std::string explanation_json(const Explanation& e);
+// /api/explain's answer: one explanation for a string input, a list for a list.
+std::string explain_response(const PredictRequest& request, const std::vector<Explanation>& explanations);
 
 // A 413 for an input longer than the model reads when the request asked not to truncate.
 ApiError too_long_error(size_t index, size_t tokens, size_t max_length);

@@ -26,8 +26,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 thread_local Clock::time_point request_start;  // set when a request's headers are read
 
-const std::set<std::string> kApiRoutes = {"/api/predict", "/api/flag", "/predict", "/health",
-                                          "/info",        "/metrics",  "/openapi.json"};
+const std::set<std::string> kApiRoutes = {"/api/predict", "/api/explain", "/api/flag",    "/predict",
+                                          "/health",      "/info",        "/metrics",     "/openapi.json"};
 
 std::string route_label(const std::string& path) {
   if (kApiRoutes.count(path)) return path;
@@ -61,6 +61,8 @@ struct Server::Impl {
   httplib::Server http;
   Metrics metrics;
   std::unique_ptr<Classifier> classifier;
+  std::unique_ptr<Explainer> explainer;  // null when the model cannot be explained (explainer_error says why)
+  std::string explainer_error;
   std::unique_ptr<Batcher> batcher;
   std::unique_ptr<FlagLog> flags;
   std::atomic<bool> ready{false};
@@ -101,15 +103,45 @@ struct Server::Impl {
     return *classifier;
   }
 
-  void predict(const httplib::Request& req, httplib::Response& res, Dialect dialect) {
-    // Admission first, so an overloaded server spends nothing on the request.
-    struct Admit {
-      std::atomic<size_t>& n;
-      ~Admit() { --n; }
-    } admit{in_flight};
+  // Admission first, so an overloaded server spends nothing on the request.
+  struct Admit {
+    std::atomic<size_t>& n;
+    ~Admit() { --n; }
+  };
+  void admit() {
     if (in_flight.fetch_add(1) >= o.max_concurrent_requests)
       throw ApiError(429, "Overloaded", "too many requests in flight (" + std::to_string(o.max_concurrent_requests) +
                                             ", --max-concurrent-requests); retry shortly");
+  }
+
+  // Explanations run on the request's own thread (the Explainer serializes them), one per text.
+  std::vector<Explanation> explain_all(const PredictRequest& r, const std::vector<std::vector<LabelScore>>* results) {
+    if (!explainer) throw ApiError(422, "Validation", "this model cannot be explained: " + explainer_error);
+    if (r.inputs.size() > o.max_explain_inputs)
+      throw ApiError(413, "Validation", "explanations are limited to " + std::to_string(o.max_explain_inputs) +
+                                            " texts per request (--max-explain-inputs); this one has " +
+                                            std::to_string(r.inputs.size()));
+    std::vector<Explanation> out;
+    for (size_t i = 0; i < r.inputs.size(); ++i) {
+      ExplainOptions eo = r.explain_options;
+      if (eo.label.empty() && results && !(*results)[i].empty()) eo.label = (*results)[i][0].label;
+      out.push_back(explainer->explain(r.inputs[i], eo));
+    }
+    return out;
+  }
+
+  void explain(const httplib::Request& req, httplib::Response& res) {
+    Admit admitted{in_flight};
+    admit();
+    model();
+    PredictRequest r = parse_explain_request(req.body, o.max_inputs, o.defaults);
+    if (o.test_hook) o.test_hook(r);
+    res.set_content(explain_response(r, explain_all(r, nullptr)), "application/json");
+  }
+
+  void predict(const httplib::Request& req, httplib::Response& res, Dialect dialect) {
+    Admit admitted{in_flight};
+    admit();
     const Classifier& clf = model();
     PredictRequest r = dialect == Dialect::kTei ? parse_tei_request(req.body, o.max_inputs, o.defaults)
                                                 : parse_pipeline_request(req.body, o.max_inputs, o.defaults);
@@ -128,7 +160,9 @@ struct Server::Impl {
     std::vector<std::vector<LabelScore>> results;
     results.reserve(logits.size());
     for (const auto& l : logits) results.push_back(clf.scores_from_logits(l, r.options));
-    res.set_content(predict_response(r, results), "application/json");
+    std::vector<Explanation> explanations;
+    if (r.explain) explanations = explain_all(r, &results);
+    res.set_content(predict_response(r, results, explanations), "application/json");
   }
 
   void flag(const httplib::Request& req, httplib::Response& res) {
@@ -164,6 +198,7 @@ struct Server::Impl {
               {"max_batch_tokens", o.max_batch_tokens},
               {"max_client_batch_size", o.max_inputs},
               {"max_wait_ms", o.max_wait_ms},
+              {"max_explain_inputs", o.max_explain_inputs},
               {"auth", !o.api_key.empty()}};
     if (ready) {
       const ModelInfo& m = classifier->info();
@@ -184,7 +219,9 @@ struct Server::Impl {
                 {"dim", m.dim},
                 {"layers", m.layers},
                 {"heads", m.heads},
-                {"vocab_size", m.vocab_size}});
+                {"vocab_size", m.vocab_size},
+                {"explain", explainer != nullptr}});
+      if (!explainer) j["explain_error"] = explainer_error;
     }
     return j;
   }
@@ -197,10 +234,13 @@ struct Server::Impl {
     };
     http.Post("/api/predict", api(Dialect::kPipeline));
     http.Post("/predict", api(Dialect::kTei));
+    http.Post("/api/explain", [this](const httplib::Request& req, httplib::Response& res) {
+      guarded(req, res, true, [&] { explain(req, res); });
+    });
     http.Post("/api/flag", [this](const httplib::Request& req, httplib::Response& res) {
       guarded(req, res, true, [&] { flag(req, res); });
     });
-    for (const char* path : {"/api/predict", "/predict", "/api/flag"}) {
+    for (const char* path : {"/api/predict", "/api/explain", "/predict", "/api/flag"}) {
       http.Get(path, [](const httplib::Request& req, httplib::Response& res) {
         res.set_header("Allow", "POST");
         send_error(res, 405, "MethodNotAllowed", req.path + " takes POST with a JSON body");
@@ -322,6 +362,12 @@ void Server::run() {
       auto t0 = Clock::now();
       if (s.o.test_load_hook) s.o.test_load_hook();
       s.classifier = Classifier::load(s.o.model_dir, {s.o.threads});
+      try {
+        s.explainer = Explainer::load(s.o.model_dir, {s.o.threads});
+      } catch (const Error& e) {
+        s.explainer_error = e.what();
+        log::warn(std::string("explanations are off: ") + e.what());
+      }
       s.batcher = std::make_unique<Batcher>(*s.classifier, BatcherOptions{s.o.max_batch_tokens, s.o.max_wait_ms},
                                             [&s](const BatchInfo& b) { s.metrics.record_batch(b.requests, b.texts, b.tokens); });
       s.ready = true;

@@ -1,7 +1,7 @@
 // `senti serve`: one process serving the web page (web/, embedded) and the JSON API over HTTP
 // with cpp-httplib, requests batched dynamically on one inference thread. Owns routing,
 // limits, authentication, request logging and metrics; the JSON shapes live in api.h, the
-// batching in batcher.h. Loading happens in the background: /health answers 503 until then.
+// batching in batcher.h, explanations in senti/explainer.h. Loading happens in the background: /health answers 503 until then.
 #pragma once
 #include <functional>
 #include <memory>
@@ -24,6 +24,7 @@ struct ServeOptions {
   double max_wait_ms = 2;                  // how long a request waits for others to batch with
   size_t max_concurrent_requests = 512;    // admitted prediction requests; more get 429
   size_t max_inputs = 256;                 // texts per request; more get 413
+  size_t max_explain_inputs = 16;          // texts per request asking for explanations; more get 413
   std::string api_key;                     // non-empty: /api/* and /predict need "Bearer <key>"
   std::string flag_file;                   // empty: flagged.csv in the model folder
   ClassifyOptions defaults;                // truncation, window, ... unless a request says otherwise

@@ -1,0 +1,81 @@
+// senti's public C++ API for explanations: which words made a DistilBERT sequence classifier
+// decide. Token attributions by Integrated Gradients or Gradient x Input on the embedding output
+// (the model's own backward pass), or by leaving one word out (occlusion); word scores are the
+// sums of their word pieces, with spans into the original text. What is attributed is the
+// label's log-odds, log(p / (1 - p)) (the logit margin for two labels): it does not saturate
+// near p = 1 the way p does, so confident predictions still get readable scores. Explains one
+// window of tokens (the text truncated as ClassifyOptions says); it does not classify many
+// texts fast — that is Classifier's job. Thread-safe: calls are serialized internally.
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "senti/classifier.h"
+
+namespace senti {
+
+enum class ExplainMethod { kIntegratedGradients, kGradientTimesInput, kOcclusion };
+// "ig", "gxi", "occlusion" (also "integrated_gradients", "gradient_x_input"); false if unknown.
+bool parse_explain_method(std::string_view name, ExplainMethod& out);
+const char* explain_method_name(ExplainMethod m);  // "ig", "gxi", "occlusion"
+
+struct ExplainOptions {
+  ExplainMethod method = ExplainMethod::kIntegratedGradients;
+  // Integrated Gradients: Gauss-Legendre nodes on the straight path from the baseline
+  // ([CLS] [PAD]... [SEP], positions kept); see bench/README.md for the convergence measured.
+  int steps = 32;
+  std::string label;            // the label to explain; empty = the predicted one
+  size_t max_length = 0;        // tokens including [CLS]/[SEP]; 0 = the model's maximum
+  Truncation truncation = Truncation::kHeadTail;
+  size_t head_tokens = 0;       // as in ClassifyOptions
+  size_t max_batch_tokens = 8192;  // tokens per forward/backward pass (bounds memory)
+};
+
+// Spans are [start, end) in Unicode code points of the original text (as Python's str and
+// Hugging Face's offsets count them).
+struct TokenAttribution {
+  std::string token;  // the vocabulary entry, e.g. "##ing"
+  size_t start = 0, end = 0;
+  float score = 0;
+};
+
+struct WordAttribution {
+  std::string word;  // the original text of the span
+  size_t start = 0, end = 0;
+  float score = 0;  // sum of the word's pieces, in log-odds; > 0 supports the explained label
+  size_t byte_start = 0, byte_end = 0;  // the same span in bytes of the UTF-8 text
+};
+
+struct Explanation {
+  std::string label;  // the explained label
+  float score = 0;    // its probability for the text
+  double log_odds = 0;  // log(score / (1 - score)): what the attributions explain
+  std::string predicted;  // the model's top label (the same as label unless one was asked for)
+  ExplainMethod method = ExplainMethod::kIntegratedGradients;
+  std::vector<WordAttribution> words;    // words the model read, in text order
+  std::vector<TokenAttribution> tokens;  // content tokens (no [CLS]/[SEP]), in order
+  size_t truncated = 0;                  // content tokens truncation dropped (unexplained)
+  // Integrated Gradients only: sum(tokens) should equal log_odds - baseline_log_odds
+  // (completeness); delta = sum - that difference.
+  int steps = 0;
+  double baseline_log_odds = 0;  // of [CLS] [PAD]... [SEP], positions kept
+  double delta = 0;
+};
+
+class Explainer {
+ public:
+  static std::unique_ptr<Explainer> load(const std::string& model_dir, const LoadOptions& options = {});
+  ~Explainer();
+
+  const std::vector<std::string>& labels() const;
+  Explanation explain(std::string_view text, const ExplainOptions& options = {}) const;
+
+ private:
+  struct Impl;
+  explicit Explainer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace senti
