@@ -50,6 +50,21 @@ inline __m512 exp16(__m512 x) {
   p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.f)));
   return _mm512_scalef_ps(p, k);
 }
+
+// 16 lanes of erf_approx.
+inline __m512 erf16(__m512 x) {
+  const __m512i sign = _mm512_set1_epi32(static_cast<int32_t>(0x80000000u));
+  const __m512 a = _mm512_castsi512_ps(_mm512_andnot_si512(sign, _mm512_castps_si512(x)));
+  const __m512 t = _mm512_div_ps(_mm512_set1_ps(1.f), _mm512_fmadd_ps(a, _mm512_set1_ps(0.3275911f), _mm512_set1_ps(1.f)));
+  __m512 p = _mm512_set1_ps(1.061405429f);
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.453152027f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.421413741f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.284496736f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.254829592f));
+  const __m512 e = exp16(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), a), a));
+  const __m512 y = _mm512_fnmadd_ps(_mm512_mul_ps(p, t), e, _mm512_set1_ps(1.f));
+  return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(y), _mm512_and_si512(sign, _mm512_castps_si512(x))));
+}
 }  // namespace
 #endif
 
@@ -97,7 +112,21 @@ void embed_tokens(const int32_t* ids, const int32_t* positions, int64_t tokens, 
 }
 
 void gelu_erf(float* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.f + std::erf(x[i] * 0.70710678118654752f));
+  constexpr int64_t kBlock = 4096;
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t end = std::min(n, b + kBlock);
+    int64_t i = b;
+#if defined(__AVX512F__)
+    for (; i + 16 <= end; i += 16) {
+      const __m512 v = _mm512_loadu_ps(x + i);
+      const __m512 cdf = _mm512_fmadd_ps(erf16(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f))),
+                                         _mm512_set1_ps(0.5f), _mm512_set1_ps(0.5f));
+      _mm512_storeu_ps(x + i, _mm512_mul_ps(v, cdf));
+    }
+#endif
+    for (; i < end; ++i) x[i] = 0.5f * x[i] * (1.f + erf_approx(x[i] * 0.70710678118654752f));
+  }
 }
 
 void gelu_tanh(float* x, int64_t n) {
@@ -167,12 +196,27 @@ void layernorm_backward(const float* dy, const float* x, const float* mean, cons
 
 void gelu_erf_backward(const float* x, const float* dy, float* dx, int64_t n) {
   // d/dx [x·Φ(x)] = Φ(x) + x·φ(x)
+  constexpr int64_t kBlock = 4096;
 #pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    const float cdf = 0.5f * (1.f + std::erf(v * 0.70710678118654752f));
-    const float pdf = 0.39894228040143268f * std::exp(-0.5f * v * v);
-    dx[i] = dy[i] * (cdf + v * pdf);
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t end = std::min(n, b + kBlock);
+    int64_t i = b;
+#if defined(__AVX512F__)
+    for (; i + 16 <= end; i += 16) {
+      const __m512 v = _mm512_loadu_ps(x + i);
+      const __m512 cdf = _mm512_fmadd_ps(erf16(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f))),
+                                         _mm512_set1_ps(0.5f), _mm512_set1_ps(0.5f));
+      const __m512 pdf = _mm512_mul_ps(_mm512_set1_ps(0.39894228040143268f),
+                                       exp16(_mm512_mul_ps(_mm512_mul_ps(v, v), _mm512_set1_ps(-0.5f))));
+      _mm512_storeu_ps(dx + i, _mm512_mul_ps(_mm512_loadu_ps(dy + i), _mm512_fmadd_ps(v, pdf, cdf)));
+    }
+#endif
+    for (; i < end; ++i) {
+      const float v = x[i];
+      const float cdf = 0.5f * (1.f + erf_approx(v * 0.70710678118654752f));
+      const float pdf = 0.39894228040143268f * exp_approx(-0.5f * v * v);
+      dx[i] = dy[i] * (cdf + v * pdf);
+    }
   }
 }
 

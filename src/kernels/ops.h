@@ -64,6 +64,21 @@ double cross_entropy_forward_backward(const float* logits, const int32_t* labels
 void embed_tokens_backward(const float* dout, const int32_t* ids, const int32_t* positions, int64_t tokens,
                            int64_t dim, float* dword, float* dposition);
 
+// erf within 5e-7 absolute (Abramowitz & Stegun 7.1.26, 1.5e-7, plus float rounding); inline
+// and branch-free so loops vectorize (libm's erff is a scalar call). Used by the training
+// path's GELU; inference uses oneDNN's fused GELU.
+inline float erf_approx(float x) {
+  const float a = x < 0 ? -x : x;
+  const float t = 1.f / (1.f + 0.3275911f * a);
+  float p = 1.061405429f;
+  p = p * t - 1.453152027f;
+  p = p * t + 1.421413741f;
+  p = p * t - 0.284496736f;
+  p = p * t + 0.254829592f;
+  const float y = 1.f - p * t * exp_approx(-a * a);
+  return x < 0 ? -y : y;
+}
+
 // Activations, in place (the forms used by DistilBERT's config "activation").
 void gelu_erf(float* x, int64_t n);
 void gelu_tanh(float* x, int64_t n);

@@ -54,6 +54,25 @@ TEST(Kernels, ExpApproxIsAccurate) {
   EXPECT_EQ(exp_approx(-1000.f), exp_approx(-87.33654f));  // clamped, no NaN
 }
 
+TEST(Kernels, ErfApproxIsAccurate) {
+  double worst = 0;
+  for (float x = -6.f; x < 6.f; x += 0.00123f) worst = std::max(worst, std::fabs(erf_approx(x) - std::erf(double(x))));
+  EXPECT_LT(worst, 5e-7);
+  EXPECT_EQ(erf_approx(-100.f), -1.f);
+  EXPECT_EQ(erf_approx(100.f), 1.f);
+  // The vectorized GELU and its derivative (16-lane blocks and the scalar tail) against libm.
+  std::vector<float> x(1003), y, dx(x.size()), ones(x.size(), 1.f);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -8.f + 16.f * static_cast<float>(i) / static_cast<float>(x.size());
+  y = x;
+  gelu_erf(y.data(), static_cast<int64_t>(y.size()));
+  gelu_erf_backward(x.data(), ones.data(), dx.data(), static_cast<int64_t>(x.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i], cdf = 0.5 * (1 + std::erf(v / std::sqrt(2.0)));
+    EXPECT_NEAR(y[i], v * cdf, 5e-6) << v;
+    EXPECT_NEAR(dx[i], cdf + v * std::exp(-0.5 * v * v) / std::sqrt(2 * M_PI), 5e-6) << v;
+  }
+}
+
 TEST(Kernels, SoftmaxAndLayerNormMatchDirectFormulas) {
   for (int64_t n : {1, 5, 16, 33, 128}) {
     auto x = randn(3 * n, 7, 3.f);
