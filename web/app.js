@@ -1,5 +1,5 @@
-// The senti page: calls /api/predict and /api/flag on the server that served it; no
-// third-party code, works offline.
+// The senti page: calls /api/predict, /api/explain and /api/flag on the server that served
+// it; no third-party code, works offline.
 "use strict";
 
 const EXAMPLES = [
@@ -10,7 +10,7 @@ const EXAMPLES = [
 ];
 
 const $ = (id) => document.getElementById(id);
-const state = { info: null, lastInput: null, lastOutput: null, batchRows: [] };
+const state = { info: null, lastInput: null, lastOutput: null, batchRows: [], explainSeq: 0 };
 
 function apiKeyHeaders() {
   const key = $("api-key").value.trim();
@@ -104,6 +104,7 @@ async function submit() {
     state.lastOutput = out;
     $("flag").disabled = false;
     $("flag-status").textContent = "";
+    if ($("explain-on").checked) explain(text, out[0].label);
   } catch (e) {
     showError(e.message);
   } finally {
@@ -111,6 +112,99 @@ async function submit() {
     $("submit").textContent = "Submit";
     updateCurl();
   }
+}
+
+// The label a word pushes towards, and the shading class for it: POSITIVE/NEGATIVE keep their
+// colours whichever label is explained; other models shade "for" and "against" the label.
+function towards(label, score) {
+  const labels = (state.info && state.info.labels) || [];
+  let target = label;
+  if (score < 0) target = labels.length === 2 ? labels.find((l) => l !== label) : "not " + label;
+  const cls = target === "NEGATIVE" || (target !== "POSITIVE" && score < 0) ? "towards-neg" : "towards-pos";
+  return { target, cls };
+}
+
+function explainMessage(text) {
+  const p = document.createElement("p");
+  p.className = "muted";
+  p.textContent = text;
+  $("explanation").replaceChildren(p);
+}
+
+async function explain(text, label) {
+  const seq = ++state.explainSeq;
+  const method = $("explain-method").value;
+  explainMessage("Explaining…");
+  try {
+    const e = await postJson("/api/explain", { inputs: text, label, method });
+    if (seq === state.explainSeq) renderExplanation(text, e);
+  } catch (err) {
+    if (seq === state.explainSeq) explainMessage("No explanation: " + err.message);
+  }
+}
+
+function fmtScore(v) { return (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(2); }
+
+function renderExplanation(text, e) {
+  const box = $("explanation");
+  box.replaceChildren();
+  const maxAbs = Math.max(1e-12, ...e.words.map((w) => Math.abs(w.score)));
+  // Legend.
+  const legend = document.createElement("div");
+  legend.className = "legend";
+  legend.id = "explain-legend";
+  for (const sign of [1, -1]) {
+    const t = towards(e.label, sign);
+    const item = document.createElement("span");
+    const sw = document.createElement("span");
+    sw.className = "swatch " + t.cls;
+    item.append(sw, document.createTextNode("pushes towards " + t.target));
+    legend.append(item);
+  }
+  const strength = document.createElement("span");
+  strength.className = "muted";
+  strength.textContent = "darker = stronger; scores in log-odds";
+  legend.append(strength);
+  // The text, words shaded; spans count code points, as the API does.
+  const cps = Array.from(text);
+  const para = document.createElement("p");
+  para.className = "explained";
+  para.id = "explained-text";
+  let pos = 0;
+  for (const w of e.words) {
+    if (w.start > pos) para.append(document.createTextNode(cps.slice(pos, w.start).join("")));
+    const weight = Math.abs(w.score) / maxAbs;
+    const word = cps.slice(w.start, w.end).join("");
+    if (weight < 0.05) {
+      para.append(document.createTextNode(word));
+    } else {
+      const t = towards(e.label, w.score);
+      const m = document.createElement("mark");
+      m.className = "attr " + t.cls;
+      m.style.setProperty("--w", weight.toFixed(3));
+      m.textContent = word;
+      const tip = fmtScore(w.score) + " towards " + t.target;
+      m.dataset.score = fmtScore(w.score);
+      m.title = word + ": " + fmtScore(w.score) + (w.score >= 0 ? " for " + e.label : " against " + e.label);
+      m.setAttribute("aria-label", word + ", " + tip);
+      if (weight >= 0.15) m.tabIndex = 0;  // strong words are keyboard-reachable
+      para.append(m);
+    }
+    pos = w.end;
+  }
+  if (pos < cps.length) para.append(document.createTextNode(cps.slice(pos).join("")));
+  // Summary: method, completeness, strongest words.
+  const names = { ig: "Integrated gradients", gxi: "Gradient × input", occlusion: "Leave one word out" };
+  let how = names[e.method] || e.method;
+  if (e.method === "ig") how += ", " + e.steps + " steps, completeness gap " + (100 * e.relative_delta).toFixed(2) + " %";
+  const top = [...e.words].filter((w) => w.score > 0).sort((a, b) => b.score - a.score).slice(0, 5);
+  const summary = document.createElement("p");
+  summary.className = "muted";
+  summary.id = "explain-summary";
+  summary.textContent = "Explaining " + e.label + " (" + how + "). Strongest for " + e.label + ": " +
+    (top.length ? top.map((w) => w.word + " " + fmtScore(w.score)).join(", ") : "none") + "." +
+    (e.truncated_tokens > 0 ? " " + e.truncated_tokens + " tokens in the middle were not read (truncation)." : "");
+  box.append(legend, para, summary);
 }
 
 function clearAll() {
@@ -124,6 +218,8 @@ function clearAll() {
   $("flag").disabled = true;
   $("flag-status").textContent = "";
   showError("");
+  state.explainSeq++;
+  explainMessage("After a prediction, the review appears here with each word shaded by how much it pushed the model towards a label.");
   state.lastInput = state.lastOutput = null;
   updateCurl();
   $("text").focus();
@@ -250,6 +346,8 @@ function updateCurl() {
     " \\\n  -d " + shellQuote(JSON.stringify({ inputs: text, top_k: null }));
   $("curl-tei").textContent = base + "/predict -H 'Content-Type: application/json'" + auth +
     " \\\n  -d " + shellQuote(JSON.stringify({ inputs: text, truncate: true }));
+  $("curl-explain").textContent = base + "/api/explain -H 'Content-Type: application/json'" + auth +
+    " \\\n  -d " + shellQuote(JSON.stringify({ inputs: text, method: $("explain-method").value }));
 }
 
 async function copySnippet(ev) {
@@ -307,6 +405,9 @@ function init() {
   $("text").addEventListener("input", updateCurl);
   $("clear").addEventListener("click", clearAll);
   $("flag").addEventListener("click", flag);
+  $("explain-method").addEventListener("change", () => {
+    if (state.lastInput && state.lastOutput && $("explain-on").checked) explain(state.lastInput, state.lastOutput[0].label);
+  });
   $("batch-file").addEventListener("change", () => { $("batch-run").disabled = !$("batch-file").files.length; });
   $("batch-run").addEventListener("click", runBatch);
   $("batch-download").addEventListener("click", downloadCsv);

@@ -1,6 +1,7 @@
 // Real-browser test of the senti page: starts `senti serve` on a tiny model, drives headless
 // Chromium (the Debian package) with playwright-core, and checks what a person would see:
-// the label and confidence bars after typing and submitting, examples, batch upload with
+// the label and confidence bars after typing and submitting, the words shaded by their
+// attribution with a legend and the score on focus, examples, batch upload with
 // the results table and CSV download, flagging, the API panel, an empty-text message, a
 // phone-sized layout, and the message when the server is gone. Saves screenshots to
 // $SENTI_ARTIFACTS (default build/artifacts). Exits non-zero on the first failed check.
@@ -70,7 +71,35 @@ try {
   const widths = await page.$$eval("#result .bar-fill", (els) => els.map((e) => parseFloat(e.style.width)));
   assert.ok(Math.abs(widths[0] + widths[1] - 100) < 0.5, `bars sum to 100 %: ${widths}`);
   assert.match(await page.textContent("#elapsed"), /Elapsed: \d+\.\d+ s/);
+
+  // The explanation: the review with shaded words, a legend, and the score on focus.
+  await page.waitForSelector("#explained-text mark.attr");
+  assert.equal(await page.textContent("#explained-text"), "I loved this movie, the acting was great.",
+               "the shaded text is the review, unchanged");
+  const marks = page.locator("#explained-text mark.attr");
+  assert.ok(await marks.count() >= 1, "highlighted words appear");
+  const markInfo = await marks.evaluateAll((els) => els.map((m) => ({
+    w: parseFloat(m.style.getPropertyValue("--w")), score: m.dataset.score, cls: m.className,
+    bg: getComputedStyle(m).backgroundColor })));
+  assert.ok(markInfo.some((m) => m.w === 1), "the strongest word has full weight");
+  for (const m of markInfo) {
+    assert.match(m.score, /^[+−]\d+\.\d\d$/, "a score to show on hover and focus");
+    assert.match(m.cls, /towards-(pos|neg)/);
+    assert.notEqual(m.bg, "rgba(0, 0, 0, 0)", "a shaded background");
+  }
+  assert.match(await page.textContent("#explain-legend"), /pushes towards POSITIVE.*pushes towards NEGATIVE/);
+  assert.match(await page.textContent("#explain-summary"), /Integrated gradients, 32 steps, completeness gap \d+\.\d\d %/);
+  const focusable = page.locator("#explained-text mark.attr[tabindex='0']");
+  assert.ok(await focusable.count() >= 1, "strong words are keyboard-reachable");
+  await focusable.first().focus();
+  const tip = await focusable.first().evaluate((m) => getComputedStyle(m, "::after").content);
+  assert.match(tip, /[+−]\d+\.\d\d/, `the score shows on focus: ${tip}`);
   await page.screenshot({ path: join(artifacts, "page-result.png"), fullPage: true });
+  // Another method re-explains the same text.
+  await page.selectOption("#explain-method", "occlusion");
+  await page.waitForFunction(() => /Leave one word out/.test(document.getElementById("explain-summary")?.textContent || ""));
+  assert.ok(await page.locator("#explained-text mark.attr").count() >= 1);
+  await page.selectOption("#explain-method", "ig");
 
   // Flag it.
   await page.click("#flag");

@@ -57,6 +57,39 @@ TEST(ServeApi, PipelineRequestsAndOptions) {
   EXPECT_EQ(r.options.window, 64u);
 }
 
+TEST(ServeApi, ExplainRequestsAndErrors) {
+  auto r = parse_pipeline_request(R"({"inputs": "good film"})", 4);
+  EXPECT_FALSE(r.explain);
+  r = parse_pipeline_request(R"({"inputs": "good film", "explain": true, "truncation": "tail"})", 4);
+  EXPECT_TRUE(r.explain);
+  EXPECT_EQ(r.explain_options.method, ExplainMethod::kIntegratedGradients);
+  EXPECT_EQ(r.explain_options.truncation, Truncation::kTail);  // reads what the prediction reads
+  r = parse_pipeline_request(R"({"inputs": "x", "parameters": {"explain": {"method": "occlusion", "label": "NEGATIVE"}}})", 4);
+  EXPECT_TRUE(r.explain);
+  EXPECT_EQ(r.explain_options.method, ExplainMethod::kOcclusion);
+  EXPECT_EQ(r.explain_options.label, "NEGATIVE");
+  r = parse_explain_request(R"({"inputs": ["a", "b"], "method": "gxi", "parameters": {"steps": 8}})", 4);
+  EXPECT_TRUE(r.explain);
+  EXPECT_TRUE(r.batched);
+  EXPECT_EQ(r.explain_options.method, ExplainMethod::kGradientTimesInput);
+  EXPECT_EQ(r.explain_options.steps, 8);
+  auto expect_422 = [](const std::string& body, const std::string& fragment, bool explain_route) {
+    try {
+      explain_route ? parse_explain_request(body, 4) : parse_pipeline_request(body, 4);
+      ADD_FAILURE() << "no error for " << body;
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.status, 422) << body;
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  expect_422(R"({"inputs": "x", "explain": "yes"})", "\"explain\" must be a boolean or an object", false);
+  expect_422(R"({"inputs": "x", "explain": {"method": "lime"}})", "\"explain.method\"", false);
+  expect_422(R"({"inputs": "x", "steps": 0})", "\"steps\" must be an integer from 1 to 256", true);
+  expect_422(R"({"inputs": "x", "steps": 1000})", "\"steps\"", true);
+  expect_422(R"({"inputs": "x", "label": 1})", "\"label\" must be a label name", true);
+  expect_422(R"({"inputs": ""})", "\"inputs\" is empty", true);
+}
+
 TEST(ServeApi, PipelineErrorsNameTheField) {
   EXPECT_EQ(error_of("").first, 422);
   EXPECT_EQ(error_of("[1]").first, 422);
@@ -127,6 +160,41 @@ TEST(ServeApi, ResponsesHaveThePipelineShapes) {
   EXPECT_EQ(json::parse(predict_response(r, {kTwo[0]})).size(), 2u);
   auto body = json::parse(error_body("bad \xff byte", "Validation"));  // invalid UTF-8 stays valid JSON
   EXPECT_EQ(body["error_type"], "Validation");
+}
+
+TEST(ServeApi, ExplanationsAttachToTheTopLabel) {
+  Explanation e;
+  e.label = e.predicted = "POSITIVE";
+  e.score = 0.9f;
+  e.log_odds = std::log(9.0);
+  e.baseline_log_odds = 0.5;
+  e.steps = 32;
+  e.delta = -0.01;
+  e.words = {{"great", 0, 5, 1.5f, 0, 5}, {"café", 6, 10, 0.25f, 6, 11}};
+  e.tokens = {{"great", 0, 5, 1.5f}, {"cafe", 6, 10, 0.25f}};
+  auto j = json::parse(explanation_json(e));
+  EXPECT_EQ(j["label"], "POSITIVE");
+  EXPECT_EQ(j["method"], "ig");
+  ASSERT_EQ(j["words"].size(), 2u);
+  EXPECT_EQ(j["words"][1]["word"], "café");
+  EXPECT_EQ(j["words"][1]["start"], 6);
+  EXPECT_EQ(j["words"][1]["end"], 10);
+  EXPECT_NEAR(j["relative_delta"].get<double>(), 0.01 / (std::log(9.0) - 0.5), 1e-9);
+  PredictRequest r = parse_pipeline_request(R"({"inputs": "great café", "explain": true})", 4);
+  auto p = json::parse(predict_response(r, {{{"POSITIVE", 0.9f}}}, {e}));
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0]["explanation"]["words"][0]["word"], "great");
+  r = parse_pipeline_request(R"({"inputs": "great café", "explain": true, "top_k": 2})", 4);
+  p = json::parse(predict_response(r, {{{"POSITIVE", 0.9f}, {"NEGATIVE", 0.1f}}}, {e}));
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_TRUE(p[0].contains("explanation"));
+  EXPECT_FALSE(p[1].contains("explanation"));
+  r = parse_explain_request(R"({"inputs": "great café"})", 4);
+  EXPECT_TRUE(json::parse(explain_response(r, {e})).is_object());
+  r = parse_explain_request(R"({"inputs": ["great café"]})", 4);
+  EXPECT_TRUE(json::parse(explain_response(r, {e})).is_array());
+  e.method = ExplainMethod::kOcclusion;
+  EXPECT_FALSE(json::parse(explanation_json(e)).contains("delta"));
 }
 
 TEST(ServeApi, FlagLogWritesQuotedCsvRows) {

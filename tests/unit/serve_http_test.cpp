@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "serve/api.h"
+#include "senti/explainer.h"
 #include "serve/server.h"
 #include "test_util.h"
 #include "util/file.h"
@@ -115,6 +116,46 @@ TEST(ServeHttp, PredictAnswersEqualTheClassifier) {
   EXPECT_NEAR(score_of(raw, "POSITIVE"), logits[0][1], 1e-4);
 }
 
+TEST(ServeHttp, ExplanationsEqualTheExplainer) {
+  ServeOptions o;
+  o.max_explain_inputs = 2;
+  Running s(o);
+  ASSERT_TRUE(s.server->ready()) << s.run_error;
+  auto ex = Explainer::load(fixture("tiny-2label"), {.threads = 1});
+  const std::string text = "the acting was wonderful but the plot was boring";
+  const Explanation expect = ex->explain(text);
+
+  json p = post(s, "/api/predict", json{{"inputs", text}, {"explain", true}}.dump(), 200);
+  ASSERT_EQ(p.size(), 1u);
+  const json& e = p[0]["explanation"];
+  EXPECT_EQ(e["label"], p[0]["label"]);
+  EXPECT_EQ(e["method"], "ig");
+  ASSERT_EQ(e["words"].size(), expect.words.size());
+  for (size_t i = 0; i < expect.words.size(); ++i) {
+    EXPECT_EQ(e["words"][i]["word"], expect.words[i].word);
+    EXPECT_EQ(e["words"][i]["start"], expect.words[i].start);
+    EXPECT_NEAR(e["words"][i]["score"].get<double>(), expect.words[i].score, 1e-5);
+  }
+  EXPECT_LE(e["relative_delta"].get<double>(), 0.05);
+
+  json x = post(s, "/api/explain", json{{"inputs", {text, "great"}}, {"method", "occlusion"}, {"label", "NEGATIVE"}}.dump(), 200);
+  ASSERT_EQ(x.size(), 2u);
+  EXPECT_EQ(x[0]["label"], "NEGATIVE");
+  EXPECT_EQ(x[0]["method"], "occlusion");
+  EXPECT_EQ(x[1]["words"][0]["word"], "great");
+  json one = post(s, "/api/explain", R"({"inputs": "great", "method": "gxi"})", 200);
+  EXPECT_TRUE(one.is_object());
+
+  post(s, "/api/explain", R"({"inputs": ["a", "b", "c"]})", 413);
+  post(s, "/api/predict", R"({"inputs": ["a", "b", "c"], "explain": true})", 413);
+  post(s, "/api/explain", R"({"inputs": "great", "label": "NEUTRAL"})", 422);
+  post(s, "/api/explain", R"({"inputs": "great", "method": "shap"})", 422);
+  auto get = s.client().Get("/api/explain");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 405);
+  EXPECT_EQ(json::parse(s.client().Get("/info")->body)["explain"], true);
+}
+
 TEST(ServeHttp, InfoHealthMetricsOpenapiAndPage) {
   Running s({});
   auto c = s.client();
@@ -149,7 +190,8 @@ TEST(ServeHttp, InfoHealthMetricsOpenapiAndPage) {
   auto openapi = c.Get("/openapi.json");
   ASSERT_TRUE(openapi);
   json doc = json::parse(openapi->body);
-  for (const char* route : {"/api/predict", "/predict", "/api/flag", "/health", "/info", "/metrics", "/openapi.json", "/"})
+  for (const char* route : {"/api/predict", "/api/explain", "/predict", "/api/flag", "/health", "/info", "/metrics",
+                            "/openapi.json", "/"})
     EXPECT_TRUE(doc["paths"].contains(route)) << route;
   auto page = c.Get("/");
   ASSERT_TRUE(page);
