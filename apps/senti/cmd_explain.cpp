@@ -23,6 +23,8 @@ struct ExplainArgs {
   std::string file;
   std::string method = "ig";
   int steps = 32;
+  double tolerance = 0.02;
+  int max_steps = 256;
   std::string label;
   bool json = false;
   std::string color = "auto";
@@ -105,6 +107,8 @@ int run(ExplainArgs& a) {
   if (a.model.window > 0) fail(ErrorCode::kInvalidArgument, "explain reads one window of tokens; --window is not supported");
   const ClassifyOptions co = a.model.classify_options();
   o.steps = a.steps;
+  o.tolerance = a.tolerance;
+  o.max_steps = a.max_steps;
   o.label = a.label;
   o.max_length = co.max_length;
   o.truncation = co.truncation;
@@ -141,7 +145,15 @@ Action register_explain(CLI::App& app) {
   cmd->add_option("--method", a->method, "ig (integrated gradients), gxi (gradient x input), occlusion (leave one word out)")
       ->check(CLI::IsMember({"ig", "gxi", "occlusion"}))
       ->capture_default_str();
-  cmd->add_option("--steps", a->steps, "Integrated-gradients steps (Gauss-Legendre nodes)")
+  cmd->add_option("--steps", a->steps, "Integrated-gradients steps (Gauss-Legendre nodes) to start with")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--tolerance", a->tolerance,
+                  "Double the steps while the completeness gap exceeds this share of f(input) - f(baseline) "
+                  "(0 = exactly --steps)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--max-steps", a->max_steps, "Most integrated-gradients steps the doubling goes to")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   cmd->add_option("--label", a->label, "Explain this label instead of the predicted one");

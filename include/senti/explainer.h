@@ -24,8 +24,13 @@ const char* explain_method_name(ExplainMethod m);  // "ig", "gxi", "occlusion"
 struct ExplainOptions {
   ExplainMethod method = ExplainMethod::kIntegratedGradients;
   // Integrated Gradients: Gauss-Legendre nodes on the straight path from the baseline
-  // ([CLS] [PAD]... [SEP], positions kept); see bench/README.md for the convergence measured.
+  // ([CLS] [PAD]... [SEP], positions kept). Starts with `steps`; while the completeness gap
+  // |sum - (f(input) - f(baseline))| exceeds `tolerance` of |f(input) - f(baseline)|, doubles
+  // the steps, up to max_steps (tolerance 0: exactly `steps`). bench/README.md has the
+  // convergence measured on IMDb reviews.
   int steps = 32;
+  double tolerance = 0.02;
+  int max_steps = 256;
   std::string label;            // the label to explain; empty = the predicted one
   size_t max_length = 0;        // tokens including [CLS]/[SEP]; 0 = the model's maximum
   Truncation truncation = Truncation::kHeadTail;
@@ -59,7 +64,7 @@ struct Explanation {
   size_t truncated = 0;                  // content tokens truncation dropped (unexplained)
   // Integrated Gradients only: sum(tokens) should equal log_odds - baseline_log_odds
   // (completeness); delta = sum - that difference.
-  int steps = 0;
+  int steps = 0;  // the steps used (after any doubling)
   double baseline_log_odds = 0;  // of [CLS] [PAD]... [SEP], positions kept
   double delta = 0;
 };

@@ -215,6 +215,8 @@ const std::vector<std::string>& Explainer::labels() const { return impl_->labels
 Explanation Explainer::explain(std::string_view text, const ExplainOptions& o) const {
   const Impl& s = *impl_;
   if (o.steps < 1 || o.steps > 1024) fail(ErrorCode::kInvalidArgument, "steps must be 1 .. 1024");
+  if (o.max_steps > 1024) fail(ErrorCode::kInvalidArgument, "max_steps must be at most 1024");
+  if (!(o.tolerance >= 0)) fail(ErrorCode::kInvalidArgument, "tolerance must be 0 or more");
   std::lock_guard<std::mutex> lock(s.mutex);
   text::EncodeOptions eo;
   eo.truncation.max_length = o.max_length ? std::min(o.max_length, s.max_length) : s.max_length;
@@ -247,12 +249,17 @@ Explanation Explainer::explain(std::string_view text, const ExplainOptions& o) c
       std::vector<int32_t> base = ids;
       for (size_t i = 0; i < T; ++i)
         if (!e.special_tokens_mask[i]) base[i] = s.tokenizer->pad_id();
-      attr = s.integrated_gradients(ids, base, target, o.steps, max_tokens);
-      out.steps = o.steps;
       out.baseline_log_odds = s.evidence({base}, target, max_tokens)[0];
-      double sum = 0;
-      for (double a : attr) sum += a;
-      out.delta = sum - (out.log_odds - out.baseline_log_odds);
+      const double diff = out.log_odds - out.baseline_log_odds;
+      for (int steps = o.steps;; steps *= 2) {
+        attr = s.integrated_gradients(ids, base, target, steps, max_tokens);
+        out.steps = steps;
+        double sum = 0;
+        for (double a : attr) sum += a;
+        out.delta = sum - diff;
+        const bool done = o.tolerance <= 0 || std::abs(out.delta) <= o.tolerance * std::abs(diff);
+        if (done || steps * 2 > o.max_steps) break;
+      }
       break;
     }
     case ExplainMethod::kGradientTimesInput: attr = s.gradient_times_input(ids, target); break;

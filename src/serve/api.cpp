@@ -76,7 +76,8 @@ std::string error_body(std::string_view message, std::string_view type) {
 
 namespace {
 
-// "method", "steps", "label" from `fields` (an object) into o.
+// "method", "steps", "tolerance", "label" from `fields` (an object) into o (the doubling of
+// integrated-gradients steps stops at ExplainOptions::max_steps, 256 = kMaxExplainSteps).
 void explain_fields(const json& fields, const std::string& where, ExplainOptions& o) {
   auto field = [&](const char* name) -> const json* {
     auto it = fields.find(name);
@@ -91,6 +92,11 @@ void explain_fields(const json& fields, const std::string& where, ExplainOptions
       invalid("\"" + where + "steps\" must be an integer from 1 to " + std::to_string(kMaxExplainSteps) + ", got " +
               dump(*st));
     o.steps = static_cast<int>(st->get<int64_t>());
+  }
+  if (const json* t = field("tolerance")) {
+    if (!t->is_number() || !(t->get<double>() >= 0 && t->get<double>() <= 1))
+      invalid("\"" + where + "tolerance\" must be a number from 0 to 1, got " + dump(*t));
+    o.tolerance = t->get<double>();
   }
   if (const json* l = field("label")) {
     if (!l->is_string()) invalid("\"" + where + "label\" must be a label name, got " + type_name(*l));
@@ -179,7 +185,7 @@ PredictRequest parse_explain_request(std::string_view body, size_t max_inputs, c
   PredictRequest r = parse_pipeline(j, max_inputs, defaults);
   r.explain = true;
   json fields = json::object();  // method/steps/label at the top level or in "parameters"
-  for (const char* name : {"method", "steps", "label"})
+  for (const char* name : {"method", "steps", "tolerance", "label"})
     if (const json* v = option(j, name)) fields[name] = *v;
   explain_fields(fields, "", r.explain_options);
   explain_reads_like_predict(r);

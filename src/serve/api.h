@@ -41,11 +41,11 @@ constexpr int kMaxExplainSteps = 256;  // integrated-gradients steps a request m
 
 // Parses a body for /api/predict: {"inputs": "text" | ["t1", ...], "top_k": n | null | "all",
 // "truncation": "head" | "tail" | "head+tail" | true | false, "function_to_apply": ...,
-// "explain": true | {"method": "ig" | "gxi" | "occlusion", "steps": n, "label": "NAME"}};
+// "explain": true | {"method": "ig" | "gxi" | "occlusion", "steps": n, "tolerance": x, "label": "NAME"}};
 // the options may also sit in "parameters" as the Hugging Face Inference API puts them.
 // Options absent from the body keep the values in `defaults`.
 PredictRequest parse_pipeline_request(std::string_view body, size_t max_inputs, const ClassifyOptions& defaults = {});
-// Parses a body for /api/explain: the pipeline's fields plus "method", "steps", "label" at the
+// Parses a body for /api/explain: the pipeline's fields plus "method", "steps", "tolerance", "label" at the
 // top level or in "parameters".
 PredictRequest parse_explain_request(std::string_view body, size_t max_inputs, const ClassifyOptions& defaults = {});
 // Parses a body for TEI's /predict: {"inputs": "t" | ["t"] | [["t1"], ["t2"], ...],

@@ -1,4 +1,5 @@
-// The senti binary as a user runs it: exit codes, --help, --version, tokenize and vocab.
+// The senti binary as a user runs it: exit codes, --help, --version, tokenize, vocab, predict
+// and explain.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -141,4 +142,41 @@ TEST(Cli, PredictErrors) {
     EXPECT_EQ(run("predict hello").code, 2);
   }
   EXPECT_EQ(run("predict hello", "", "SENTI_MODEL=/nonexistent").code, 1);
+}
+
+TEST(Cli, ExplainPrintsColouredWordsOrJson) {
+  const std::string model = senti::test::source_dir() + "/tests/fixtures/models/tiny-2label";
+  const std::string text = "the acting was wonderful but the plot was boring";
+  Result r = run("explain -m " + model + " --json '" + text + "' 'great fun'");
+  ASSERT_EQ(r.code, 0);
+  std::istringstream in(r.out);
+  std::vector<nlohmann::json> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(lines.size(), 2u);
+  const auto& e = lines[0];
+  for (const char* field : {"label", "score", "method", "words", "delta", "relative_delta", "log_odds"})
+    EXPECT_TRUE(e.contains(field)) << field;
+  EXPECT_EQ(e["method"], "ig");
+  ASSERT_EQ(e["words"].size(), 9u);
+  EXPECT_EQ(e["words"][3]["word"], "wonderful");
+  EXPECT_EQ(e["words"][3]["start"], 15);
+  EXPECT_EQ(e["words"][3]["end"], 24);
+  EXPECT_LE(e["relative_delta"].get<double>(), 0.05);
+
+  // Terminal form: the text with ANSI colours (forced), a summary; no colours when piped.
+  r = run("explain -m " + model + " --color always --method occlusion '" + text + "'");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("\033["), std::string::npos);
+  EXPECT_NE(r.out.find("leave one word out"), std::string::npos) << r.out;
+  r = run("explain -m " + model + " --method gxi --label NEGATIVE '" + text + "'");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.find("\033["), std::string::npos);
+  EXPECT_EQ(r.out.rfind(text + "\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("NEGATIVE"), std::string::npos);
+
+  EXPECT_EQ(run("explain -m " + model + " --method lime x").code, 2);
+  EXPECT_EQ(run("explain -m " + model + " --steps 0 x").code, 2);
+  EXPECT_EQ(run("explain -m " + model + " --label NEUTRAL x").code, 2);  // invalid arguments are usage errors
+  EXPECT_EQ(run("explain -m " + model + " --window 16 x").code, 2);
+  EXPECT_EQ(run("explain -m /nonexistent x").code, 1);
 }

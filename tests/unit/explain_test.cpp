@@ -98,10 +98,30 @@ TEST(Explainer, IntegratedGradientsAreCompleteAtTheDefaultSteps) {
       const double diff = e.log_odds - e.baseline_log_odds;
       EXPECT_NEAR(sum_tokens(e) - diff, e.delta, 1e-6);
       EXPECT_LE(std::abs(e.delta), 0.05 * std::abs(diff) + 1e-7) << name << ": " << text;
-      EXPECT_EQ(e.steps, 32);
+      EXPECT_GE(e.steps, 32);
       EXPECT_EQ(e.label, e.predicted);
     }
   }
+}
+
+TEST(Explainer, StepsDoubleUntilTheCompletenessGapIsWithinTolerance) {
+  auto ex = Explainer::load(model_dir("tiny-2label"), {1});
+  ExplainOptions fixed;
+  fixed.steps = 2;
+  fixed.tolerance = 0;  // exactly the steps asked for
+  const Explanation a = ex->explain(kTexts[0], fixed);
+  EXPECT_EQ(a.steps, 2);
+  ExplainOptions strict = fixed;
+  strict.tolerance = 1e-4;
+  strict.max_steps = 64;
+  const Explanation b = ex->explain(kTexts[0], strict);
+  EXPECT_GT(b.steps, 2);
+  EXPECT_LE(b.steps, 64);
+  const double diff = b.log_odds - b.baseline_log_odds;
+  EXPECT_TRUE(std::abs(b.delta) <= 1e-4 * std::abs(diff) || b.steps == 64) << b.steps << " " << b.delta;
+  EXPECT_LT(std::abs(b.delta), std::abs(a.delta));
+  strict.tolerance = 1e-12;  // unreachable: stops at max_steps
+  EXPECT_EQ(ex->explain(kTexts[0], strict).steps, 64);
 }
 
 TEST(Explainer, GradientTimesInputIsTheDirectionalDerivativeOfTheLogOdds) {
