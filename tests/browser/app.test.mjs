@@ -88,7 +88,7 @@ try {
     assert.notEqual(m.bg, "rgba(0, 0, 0, 0)", "a shaded background");
   }
   assert.match(await page.textContent("#explain-legend"), /pushes towards POSITIVE.*pushes towards NEGATIVE/);
-  assert.match(await page.textContent("#explain-summary"), /Integrated gradients, \\d+ steps, completeness gap \d+\.\d\d %/);
+  assert.match(await page.textContent("#explain-summary"), /Integrated gradients, \d+ steps, completeness gap \d+\.\d\d %/);
   const focusable = page.locator("#explained-text mark.attr[tabindex='0']");
   assert.ok(await focusable.count() >= 1, "strong words are keyboard-reachable");
   await focusable.first().focus();

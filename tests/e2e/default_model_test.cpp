@@ -1,7 +1,8 @@
 // The shipped model (models/default) on a fixed sample of 1,000 IMDb test reviews (the first
 // 500 of each folder by file name): its accuracy must stay above a bound a little under the
 // accuracy measured when it was trained, so a regression in the tokenizer, the engine or the
-// weights cannot land. Also: it loads as every command's default, with NEGATIVE/POSITIVE labels.
+// weights cannot land. Also: it loads as every command's default, with NEGATIVE/POSITIVE labels;
+// its explanations are complete (integrated gradients) and point at words a person would.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 
 #include "data/text_source.h"
 #include "senti/classifier.h"
+#include "senti/explainer.h"
 #include "test_util.h"
 #include "util/file.h"
 
@@ -29,24 +31,83 @@ TEST(DefaultModel, LoadsWithSentimentLabels) {
   EXPECT_EQ(r[1][0].label, "NEGATIVE");
 }
 
-TEST(DefaultModel, AccuracyOnAFixedSampleOfTestReviews) {
-  SENTI_REQUIRE_SHARED(shared);
-  const std::string work = ::testing::TempDir() + "/default_model_sample";
+namespace {
+// The first n reviews of test/pos and of test/neg by file name, with their labels.
+void sample_reviews(const std::string& shared, const std::string& work, size_t n, std::vector<std::string>& texts,
+                    std::vector<std::string>& gold) {
   std::filesystem::remove_all(work);
   std::filesystem::create_directories(work);
   ASSERT_EQ(std::system(("tar -xzf " + shared + "/data/aclImdb-labeled.tar.gz -C " + work +
                          " aclImdb/test/pos aclImdb/test/neg").c_str()), 0);
-  std::vector<std::string> texts;
-  std::vector<std::string> gold;
   for (const char* label : {"pos", "neg"}) {
     auto files = data::list_files(work + "/aclImdb/test/" + label, ".txt");
     std::sort(files.begin(), files.end());
-    ASSERT_GE(files.size(), 500u);
-    for (size_t i = 0; i < 500; ++i) {
+    ASSERT_GE(files.size(), n);
+    for (size_t i = 0; i < n; ++i) {
       texts.push_back(data::clean_html_breaks(read_file(files[i])));
       gold.push_back(std::string(label) == "pos" ? "POSITIVE" : "NEGATIVE");
     }
   }
+  std::filesystem::remove_all(work);
+}
+
+// Reviews with unmistakable sentiment, and the words a person would say decided them.
+const std::vector<std::string> kClearReviews = {
+    "This movie was wonderful, the acting was brilliant and I loved every minute of it.",
+    "A boring, predictable mess. The worst film I have seen this year.",
+    "An excellent film with a superb cast and a beautiful score. Highly recommended.",
+    "Terrible script, awful acting, and a waste of two hours. Avoid it.",
+    "One of the best movies ever made. A masterpiece.",
+    "I enjoyed this great little comedy, it was funny and charming from start to finish.",
+    "Dull, poorly written and badly directed. I hated it.",
+};
+const std::vector<std::string> kSentimentWords = {
+    "wonderful", "brilliant", "loved",  "boring", "predictable", "worst", "excellent", "superb",
+    "beautiful", "highly",    "terrible", "awful", "waste", "avoid", "best", "masterpiece",
+    "enjoyed",   "great",     "funny",  "charming", "dull", "poorly", "badly", "hated", "mess"};
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+}  // namespace
+
+TEST(DefaultModel, ExplanationsPointAtSentimentWords) {
+  auto ex = Explainer::load(test::source_dir() + "/models/default", {.threads = 2});
+  for (const auto& text : kClearReviews) {
+    const Explanation e = ex->explain(text);
+    std::vector<WordAttribution> words = e.words;
+    std::stable_sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+    ASSERT_FALSE(words.empty());
+    const std::string top = lower(words[0].word);
+    EXPECT_NE(std::find(kSentimentWords.begin(), kSentimentWords.end(), top), kSentimentWords.end())
+        << "strongest word for " << e.label << " in \"" << text << "\" is \"" << words[0].word << "\"";
+    std::printf("  %s %.3f: strongest %s (%+.2f), %s (%+.2f)\n", e.label.c_str(), e.score, words[0].word.c_str(),
+                words[0].score, words[1].word.c_str(), words[1].score);
+  }
+}
+
+TEST(DefaultModel, IntegratedGradientsAreCompleteOnReviews) {
+  std::vector<std::string> texts(kClearReviews), gold;
+  if (std::string shared = test::shared_dir(); !shared.empty())
+    sample_reviews(shared, ::testing::TempDir() + "/default_model_ig", 5, texts, gold);
+  else
+    std::printf("  ../shared is absent: checking the %zu built-in reviews only\n", texts.size());
+  auto ex = Explainer::load(test::source_dir() + "/models/default", {.threads = 2});
+  double worst = 0;
+  for (const auto& text : texts) {
+    const Explanation e = ex->explain(text);
+    const double gap = std::abs(e.delta) / std::abs(e.log_odds - e.baseline_log_odds);
+    worst = std::max(worst, gap);
+    EXPECT_LE(gap, 0.05) << e.steps << " steps on: " << text.substr(0, 200);
+  }
+  std::printf("  worst completeness gap %.4f over %zu reviews\n", worst, texts.size());
+}
+
+TEST(DefaultModel, AccuracyOnAFixedSampleOfTestReviews) {
+  SENTI_REQUIRE_SHARED(shared);
+  std::vector<std::string> texts, gold;
+  sample_reviews(shared, ::testing::TempDir() + "/default_model_sample", 500, texts, gold);
   auto clf = Classifier::load(test::source_dir() + "/models/default", {.threads = 2});
   std::vector<std::string_view> views(texts.begin(), texts.end());
   auto results = clf->classify(views);
@@ -55,5 +116,4 @@ TEST(DefaultModel, AccuracyOnAFixedSampleOfTestReviews) {
   const double accuracy = static_cast<double>(correct) / static_cast<double>(texts.size());
   std::printf("  default model: accuracy %.4f on 1,000 test reviews (bound %.4f)\n", accuracy, kSampleBound);
   EXPECT_GE(accuracy, kSampleBound);
-  std::filesystem::remove_all(work);
 }
