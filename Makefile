@@ -5,7 +5,7 @@ PRESET ?= release
 BUILD := build/$(PRESET)
 SENTI := $(BUILD)/apps/senti/senti
 
-.PHONY: run test build deps clean bench-tokenizer bench-serve
+.PHONY: run test build deps clean bench-tokenizer bench-serve bench-explain
 
 deps:
 	@scripts/install-deps
@@ -25,6 +25,9 @@ bench-tokenizer: build
 
 bench-serve: build
 	@bench/serve.sh
+
+bench-explain: build
+	@bench/explain.sh
 
 clean:
 	rm -rf build
