@@ -12,6 +12,7 @@
 #include "io/safetensors.h"
 #include "kernels/runtime.h"
 #include "model/trainable.h"
+#include "model/truncation.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
 #include "util/thread_pool.h"
@@ -72,14 +73,6 @@ bool same_ignoring_case(std::string_view a, std::string_view b) {
          });
 }
 
-text::TruncationStrategy to_text(Truncation t) {
-  switch (t) {
-    case Truncation::kHead: return text::TruncationStrategy::kHead;
-    case Truncation::kTail: return text::TruncationStrategy::kTail;
-    case Truncation::kHeadTail: return text::TruncationStrategy::kHeadTail;
-  }
-  return text::TruncationStrategy::kHeadTail;
-}
 
 }  // namespace
 
@@ -220,7 +213,7 @@ Explanation Explainer::explain(std::string_view text, const ExplainOptions& o) c
   std::lock_guard<std::mutex> lock(s.mutex);
   text::EncodeOptions eo;
   eo.truncation.max_length = o.max_length ? std::min(o.max_length, s.max_length) : s.max_length;
-  eo.truncation.strategy = to_text(o.truncation);
+  eo.truncation.strategy = model::to_text(o.truncation);
   eo.truncation.head_tokens = o.head_tokens;
   const text::Encoding e = s.tokenizer->encode(text, eo);
   const std::vector<int32_t> ids(e.ids.begin(), e.ids.end());

@@ -65,8 +65,38 @@ inline __m512 erf16(__m512 x) {
   const __m512 y = _mm512_fnmadd_ps(_mm512_mul_ps(p, t), e, _mm512_set1_ps(1.f));
   return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(y), _mm512_and_si512(sign, _mm512_castps_si512(x))));
 }
+
+// Φ(v) = (1 + erf(v / √2)) / 2 in 16 lanes.
+inline __m512 normal_cdf16(__m512 v) {
+  return _mm512_fmadd_ps(erf16(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f))), _mm512_set1_ps(0.5f),
+                         _mm512_set1_ps(0.5f));
+}
 }  // namespace
 #endif
+
+namespace {
+inline float normal_cdf(float v) { return 0.5f * (1.f + erf_approx(v * 0.70710678118654752f)); }
+
+// Runs vec(i) on 16 elements at i and scalar(i) on the tail, in blocks over the OpenMP threads.
+#if defined(__AVX512F__)
+template <class Vec, class Scalar>
+void elementwise(int64_t n, const Vec& vec, const Scalar& scalar) {
+#else
+template <class Scalar>
+void elementwise(int64_t n, const Scalar& scalar) {
+#endif
+  constexpr int64_t kBlock = 4096;
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t end = std::min(n, b + kBlock);
+    int64_t i = b;
+#if defined(__AVX512F__)
+    for (; i + 16 <= end; i += 16) vec(i);
+#endif
+    for (; i < end; ++i) scalar(i);
+  }
+}
+}  // namespace
 
 void softmax_rows(float* x, int64_t rows, int64_t n) {
   for (int64_t r = 0; r < rows; ++r) {
@@ -112,21 +142,12 @@ void embed_tokens(const int32_t* ids, const int32_t* positions, int64_t tokens, 
 }
 
 void gelu_erf(float* x, int64_t n) {
-  constexpr int64_t kBlock = 4096;
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t b = 0; b < n; b += kBlock) {
-    const int64_t end = std::min(n, b + kBlock);
-    int64_t i = b;
+  elementwise(
+      n,
 #if defined(__AVX512F__)
-    for (; i + 16 <= end; i += 16) {
-      const __m512 v = _mm512_loadu_ps(x + i);
-      const __m512 cdf = _mm512_fmadd_ps(erf16(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f))),
-                                         _mm512_set1_ps(0.5f), _mm512_set1_ps(0.5f));
-      _mm512_storeu_ps(x + i, _mm512_mul_ps(v, cdf));
-    }
+      [&](int64_t i) { const __m512 v = _mm512_loadu_ps(x + i); _mm512_storeu_ps(x + i, _mm512_mul_ps(v, normal_cdf16(v))); },
 #endif
-    for (; i < end; ++i) x[i] = 0.5f * x[i] * (1.f + erf_approx(x[i] * 0.70710678118654752f));
-  }
+      [&](int64_t i) { x[i] *= normal_cdf(x[i]); });
 }
 
 void gelu_tanh(float* x, int64_t n) {
@@ -196,28 +217,20 @@ void layernorm_backward(const float* dy, const float* x, const float* mean, cons
 
 void gelu_erf_backward(const float* x, const float* dy, float* dx, int64_t n) {
   // d/dx [x·Φ(x)] = Φ(x) + x·φ(x)
-  constexpr int64_t kBlock = 4096;
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t b = 0; b < n; b += kBlock) {
-    const int64_t end = std::min(n, b + kBlock);
-    int64_t i = b;
+  elementwise(
+      n,
 #if defined(__AVX512F__)
-    for (; i + 16 <= end; i += 16) {
-      const __m512 v = _mm512_loadu_ps(x + i);
-      const __m512 cdf = _mm512_fmadd_ps(erf16(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f))),
-                                         _mm512_set1_ps(0.5f), _mm512_set1_ps(0.5f));
-      const __m512 pdf = _mm512_mul_ps(_mm512_set1_ps(0.39894228040143268f),
-                                       exp16(_mm512_mul_ps(_mm512_mul_ps(v, v), _mm512_set1_ps(-0.5f))));
-      _mm512_storeu_ps(dx + i, _mm512_mul_ps(_mm512_loadu_ps(dy + i), _mm512_fmadd_ps(v, pdf, cdf)));
-    }
+      [&](int64_t i) {
+        const __m512 v = _mm512_loadu_ps(x + i);
+        const __m512 pdf = _mm512_mul_ps(_mm512_set1_ps(0.39894228040143268f),
+                                         exp16(_mm512_mul_ps(_mm512_mul_ps(v, v), _mm512_set1_ps(-0.5f))));
+        _mm512_storeu_ps(dx + i, _mm512_mul_ps(_mm512_loadu_ps(dy + i), _mm512_fmadd_ps(v, pdf, normal_cdf16(v))));
+      },
 #endif
-    for (; i < end; ++i) {
-      const float v = x[i];
-      const float cdf = 0.5f * (1.f + erf_approx(v * 0.70710678118654752f));
-      const float pdf = 0.39894228040143268f * exp_approx(-0.5f * v * v);
-      dx[i] = dy[i] * (cdf + v * pdf);
-    }
-  }
+      [&](int64_t i) {
+        const float v = x[i];
+        dx[i] = dy[i] * (normal_cdf(v) + v * 0.39894228040143268f * exp_approx(-0.5f * v * v));
+      });
 }
 
 void gelu_tanh_backward(const float* x, const float* dy, float* dx, int64_t n) {

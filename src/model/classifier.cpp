@@ -9,6 +9,7 @@
 
 #include "kernels/runtime.h"
 #include "model/distilbert.h"
+#include "model/truncation.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
 #include "util/thread_pool.h"
@@ -18,15 +19,6 @@ namespace senti {
 namespace {
 // Tokens per forward pass: bounds activation memory (about 20 MB per 1k tokens for base).
 constexpr size_t kMaxBatchTokens = 16384;
-
-text::TruncationStrategy to_text(Truncation t) {
-  switch (t) {
-    case Truncation::kHead: return text::TruncationStrategy::kHead;
-    case Truncation::kTail: return text::TruncationStrategy::kTail;
-    case Truncation::kHeadTail: return text::TruncationStrategy::kHeadTail;
-  }
-  return text::TruncationStrategy::kHeadTail;
-}
 }  // namespace
 
 struct Classifier::Impl {
@@ -46,7 +38,7 @@ struct Classifier::Impl {
     if (o.window == 0) {
       text::EncodeOptions eo;
       eo.truncation.max_length = max_len;
-      eo.truncation.strategy = to_text(o.truncation);
+      eo.truncation.strategy = model::to_text(o.truncation);
       eo.truncation.head_tokens = o.head_tokens;
       text::Encoding e = tokenizer->encode(text, eo);
       out.emplace_back(e.ids.begin(), e.ids.end());
