@@ -38,6 +38,8 @@ Action register_pretrain(CLI::App& app) {
   cmd->add_option("--seed", o.seed, "Seed for initialization, held-out texts, order, masks and dropout")->capture_default_str();
   cmd->add_option("--save-steps", o.save_steps, "Checkpoint for --resume every N steps (and after each epoch)")->capture_default_str();
   cmd->add_option("--max-steps", o.max_steps, "Stop after N optimizer steps (0 = all); continue later with --resume")->capture_default_str();
+  cmd->add_flag("--bf16", o.bf16, "Matrix products on bf16 copies of the operands, accumulated in f32 (weights, gradients "
+                                  "and optimizer state stay f32)");
   cmd->add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
   cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
   add_common_options(*cmd, a->common);

@@ -2,18 +2,85 @@
 
 #include <oneapi/dnnl/dnnl.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <tuple>
+#include <vector>
+#if defined(__AVX512BF16__)
+#include <immintrin.h>
+#endif
+
+#include "tensor/tensor.h"
 
 namespace senti::kernels {
 
 namespace {
+std::atomic<MatmulPrecision> g_precision{MatmulPrecision::kF32};
+
+// Rows x cols of a row-major matrix with leading dimension ld, as contiguous bf16 (round to
+// nearest even).
+void to_bf16(const float* a, int64_t rows, int64_t cols, int64_t ld, std::vector<uint16_t>& out) {
+  out.resize(static_cast<size_t>(rows * cols));
+#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* src = a + r * ld;
+    uint16_t* dst = out.data() + r * cols;
+    int64_t c = 0;
+#if defined(__AVX512BF16__)
+    for (; c + 16 <= cols; c += 16)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + c), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(src + c)));
+#endif
+    for (; c < cols; ++c) dst[c] = f32_to_bf16(src[c]);
+  }
+}
+
+// C (m, n; ldc) = op(A) op(B) (+ C when beta = 1) on bf16 copies of A and B; f32 accumulation.
+void gemm_bf16(char ta, char tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+               int64_t ldb, float beta, float* c, int64_t ldc) {
+  using dnnl::memory;
+  using dt = memory::data_type;
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  thread_local dnnl::stream stream(engine);
+  thread_local std::vector<uint16_t> abuf, bbuf;
+  thread_local std::map<std::tuple<char, char, int64_t, int64_t, int64_t, int64_t, bool>, dnnl::matmul> cache;
+  // Stored shapes: A is (m, k) or, transposed, (k, m); B is (k, n) or (n, k). Copies are compact.
+  to_bf16(a, ta == 'N' ? m : k, ta == 'N' ? k : m, lda, abuf);
+  to_bf16(b, tb == 'N' ? k : n, tb == 'N' ? n : k, ldb, bbuf);
+  const memory::desc amd({m, k}, dt::bf16, ta == 'N' ? memory::dims{k, 1} : memory::dims{1, m});
+  const memory::desc bmd({k, n}, dt::bf16, tb == 'N' ? memory::dims{n, 1} : memory::dims{1, k});
+  const memory::desc cmd({m, n}, dt::f32, memory::dims{ldc, 1});
+  const auto key = std::make_tuple(ta, tb, m, n, k, ldc, beta != 0.f);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    dnnl::primitive_attr attr;
+    if (beta != 0.f) {
+      dnnl::post_ops ops;
+      ops.append_sum(1.f);
+      attr.set_post_ops(ops);
+    }
+    it = cache.emplace(key, dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(amd, bmd, cmd), attr, engine)))
+             .first;
+  }
+  memory am(amd, engine, abuf.data()), bm(bmd, engine, bbuf.data()), cm(cmd, engine, c);
+  it->second.execute(stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+  stream.wait();
+}
+
 void sgemm(char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b,
            int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
+  if (g_precision.load(std::memory_order_relaxed) == MatmulPrecision::kBf16 && k > 0 && alpha == 1.f &&
+      (beta == 0.f || beta == 1.f))
+    return gemm_bf16(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
   if (dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) != dnnl_success) std::abort();
 }
 }  // namespace
+
+void set_training_matmul(MatmulPrecision p) { g_precision = p; }
+MatmulPrecision training_matmul() { return g_precision; }
 
 void dense_forward(const float* x, const float* w, const float* b, const DenseShape& s, float* y) {
   sgemm('N', 'T', s.m, s.out, s.in, 1.f, x, s.lx(), w, s.in, 0.f, y, s.ly());

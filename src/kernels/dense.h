@@ -1,10 +1,17 @@
 // Dense layers for training, on plain row-major weights in PyTorch's (out, in) layout (the
 // weights change every step, so they are not packed): forward y = x·Wᵀ + b and its backward
-// pass. Row-major sgemm from oneDNN.
+// pass. Row-major sgemm from oneDNN; or, when set_training_matmul(kBf16), oneDNN matmul on bf16
+// copies of both operands with f32 accumulation and f32 results (mixed precision: parameters,
+// gradients and optimizer state stay f32).
 #pragma once
 #include <cstdint>
 
 namespace senti::kernels {
+
+enum class MatmulPrecision { kF32, kBf16 };
+// Process-wide choice for dense_forward / dense_backward (default f32).
+void set_training_matmul(MatmulPrecision p);
+MatmulPrecision training_matmul();
 
 // Row strides: ldx, ldy (0 = contiguous: in, out), so Q, K and V can live in one (m, 3·dim) buffer.
 struct DenseShape {

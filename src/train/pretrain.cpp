@@ -8,6 +8,7 @@
 #include <random>
 
 #include "data/text_source.h"
+#include "kernels/dense.h"
 #include "kernels/runtime.h"
 #include "model/trainable.h"
 #include "text/tokenizer.h"
@@ -146,6 +147,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
   if (!(o.mask_prob > 0 && o.mask_prob < 1)) fail(ErrorCode::kInvalidArgument, "--mask-prob must be in (0, 1)");
   const int threads = resolve_threads(o.threads);
   kernels::set_num_threads(threads);
+  kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
   ThreadPool pool(threads);
   fs::create_directories(o.out_dir);
 

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "io/safetensors.h"
+#include "kernels/dense.h"
 #include "kernels/runtime.h"
 #include "model/trainable.h"
 #include "senti/classifier.h"
@@ -308,6 +309,7 @@ TrainResult train(const TrainOptions& o) {
   if (o.base_model.empty()) fail(ErrorCode::kInvalidArgument, "-m/--model (the base checkpoint) is required");
   const int threads = resolve_threads(o.threads);
   kernels::set_num_threads(threads);
+  kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
   ThreadPool pool(threads);
   fs::create_directories(o.out_dir);
 

@@ -51,6 +51,7 @@ struct TrainOptions {
   uint64_t seed = 42;
   int64_t save_steps = 500;    // checkpoint for --resume every N optimizer steps (and each epoch)
   int64_t max_steps = 0;       // stop after this many optimizer steps (0 = run all epochs)
+  bool bf16 = false;           // matrix products on bf16 copies, f32 accumulation
   bool resume = false;
   int threads = 0;
   data::BadRows bad_rows = data::BadRows::kFail;

@@ -229,8 +229,11 @@ TEST(Explainer, SpansPointIntoTheOriginalTextAndTruncationIsReported) {
   EXPECT_EQ(e.words[0].start, 2u);
   EXPECT_EQ(e.truncated, 0u);
   // Words after the UTF-8 dash: code points lag bytes by 2 (the dash is 3 bytes).
-  for (const auto& w : e.words)
-    if (w.word == "great") EXPECT_EQ(w.byte_start - w.start, 2u);
+  for (const auto& w : e.words) {
+    if (w.word == "great") {
+      EXPECT_EQ(w.byte_start - w.start, 2u);
+    }
+  }
 
   std::string long_text;
   for (int i = 0; i < 100; ++i) long_text += "great movie . ";

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "kernels/attention.h"
+#include "kernels/dense.h"
 #include "test_util.h"
 #include "kernels/linear.h"
 #include "kernels/ops.h"
@@ -71,6 +72,38 @@ TEST(Kernels, ErfApproxIsAccurate) {
     EXPECT_NEAR(y[i], v * cdf, 5e-6) << v;
     EXPECT_NEAR(dx[i], cdf + v * std::exp(-0.5 * v * v) / std::sqrt(2 * M_PI), 5e-6) << v;
   }
+}
+
+TEST(Kernels, Bf16DenseLayersMatchF32WithinBf16Rounding) {
+  // Forward and backward (dx, dW, db), with strided input/output rows as Q/K/V use them, in
+  // bf16 mixed precision against f32: relative error of a few bf16 ulps (2^-8) of the norm.
+  const int64_t m = 37, in = 48, out = 40, ldx = 64, ldy = 3 * out;
+  auto x = randn(static_cast<size_t>(m * ldx), 1), w = randn(static_cast<size_t>(out * in), 2, 0.1f),
+       b = randn(static_cast<size_t>(out), 3), dy = randn(static_cast<size_t>(m * ldy), 4);
+  const DenseShape s{m, in, out, ldx, ldy};
+  struct Out { std::vector<float> y, dx, dw, db; };
+  auto run = [&](MatmulPrecision p) {
+    set_training_matmul(p);
+    Out o{std::vector<float>(static_cast<size_t>(m * ldy), 0.f), std::vector<float>(static_cast<size_t>(m * ldx), 1.f),
+          std::vector<float>(static_cast<size_t>(out * in), 0.5f), std::vector<float>(static_cast<size_t>(out), 0.f)};
+    dense_forward(x.data(), w.data(), b.data(), s, o.y.data());
+    dense_backward(dy.data(), x.data(), w.data(), s, o.dx.data(), /*accumulate_dx=*/true, o.dw.data(), o.db.data());
+    set_training_matmul(MatmulPrecision::kF32);
+    return o;
+  };
+  const Out f = run(MatmulPrecision::kF32), h = run(MatmulPrecision::kBf16);
+  auto rel = [](const std::vector<float>& a, const std::vector<float>& c) {
+    double num = 0, den = 0;
+    for (size_t i = 0; i < a.size(); ++i) num += (a[i] - c[i]) * (a[i] - c[i]), den += c[i] * c[i];
+    return std::sqrt(num / std::max(den, 1e-30));
+  };
+  EXPECT_LT(rel(h.y, f.y), 1e-2);
+  EXPECT_GT(rel(h.y, f.y), 0.0);  // bf16 really ran
+  EXPECT_LT(rel(h.dx, f.dx), 1e-2);
+  EXPECT_LT(rel(h.dw, f.dw), 1e-2);
+  EXPECT_LT(rel(h.db, f.db), 1e-6);  // a plain f32 sum either way
+  for (int64_t i = 0; i < m; ++i)      // the gaps between strided rows are untouched
+    for (int64_t o = out; o < ldy; ++o) EXPECT_EQ(h.y[i * ldy + o], 0.f);
 }
 
 TEST(Kernels, SoftmaxAndLayerNormMatchDirectFormulas) {
