@@ -64,7 +64,7 @@ double cross_entropy_forward_backward(const float* logits, const int32_t* labels
 void embed_tokens_backward(const float* dout, const int32_t* ids, const int32_t* positions, int64_t tokens,
                            int64_t dim, float* dword, float* dposition);
 
-// erf within 5e-7 absolute (Abramowitz & Stegun 7.1.26, 1.5e-7, plus float rounding); inline
+// erf within 1e-6 absolute (Abramowitz & Stegun 7.1.26, 1.5e-7, plus float rounding); inline
 // and branch-free so loops vectorize (libm's erff is a scalar call). Used by the training
 // path's GELU; inference uses oneDNN's fused GELU.
 inline float erf_approx(float x) {
