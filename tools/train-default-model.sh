@@ -19,7 +19,8 @@ work=${2:-/tmp/senti-default}
 threads=${THREADS:-0}
 t_arg=()
 [ "$threads" != 0 ] && t_arg=(-t "$threads")
-[ "${BF16:-0}" = 1 ] && t_arg+=(--bf16)
+bf16_arg=()
+[ "${BF16:-0}" = 1 ] && bf16_arg=(--bf16)
 senti=$root/build/release/apps/senti/senti
 [ -f "$archive" ] || { echo "train-default-model: no IMDb archive at $archive" >&2; exit 1; }
 (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
@@ -64,14 +65,14 @@ stage "3/5 masked-LM pretraining (training reviews only)"
 if [ ! -f "$work/mlm/pretrain_metrics.json" ]; then
   "$senti" pretrain --config "$work/base/config.json" --tokenizer "$work/base" --data "$work/aclImdb/train" \
     -o "$work/mlm" --epochs "$PRE_EPOCHS" --max-length "$PRE_LEN" -b 64 --lr 1e-3 --warmup-ratio 0.05 \
-    --save-steps 100 --resume "${t_arg[@]}" | tee "$work/pretrain.json"
+    --save-steps 100 --resume "${t_arg[@]}" "${bf16_arg[@]}" | tee "$work/pretrain.json"
 fi
 
 stage "4/5 fine-tuning (frozen: $FREEZE)"
 if [ ! -f "$work/clf/eval_results.json" ] || [ ! -f "$work/clf/training_metrics.json" ]; then
   "$senti" train -m "$work/mlm" --data "$work/aclImdb/train" -o "$work/clf" --epochs "$FT_EPOCHS" \
     --max-length "$FT_LEN" --truncation head+tail -b 32 --lr 3e-4 --freeze "$FREEZE" --validation-fraction 0.04 \
-    --save-steps 100 --resume "${t_arg[@]}" | tee "$work/train.json"
+    --save-steps 100 --resume "${t_arg[@]}" "${bf16_arg[@]}" | tee "$work/train.json"
 fi
 
 stage "5/5 F16 weights and evaluation on the 25,000 test reviews"
