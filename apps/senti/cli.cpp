@@ -16,14 +16,16 @@ void add_common_options(CLI::App& cmd, CommonOptions& common) {
   cmd.add_flag("-v,--verbose", common.verbose, "Print debug logs on stderr");
 }
 
-void add_model_options(CLI::App& cmd, ModelOptions& m) {
+void add_model_options(CLI::App& cmd, ModelOptions& m, bool reading_only) {
   cmd.add_option("-m,--model", m.model_dir,
                  "Model folder in Hugging Face layout (config.json, model.safetensors, vocab.txt or tokenizer.json); "
                  "default: $SENTI_MODEL, else the default model (models/default)");
-  cmd.add_option("--function-to-apply", m.function, "Scores from logits: default (softmax, or sigmoid for one label "
-                                                    "or multi-label models), softmax, sigmoid, none (raw logits)")
-      ->check(CLI::IsMember({"default", "softmax", "sigmoid", "none"}))
-      ->capture_default_str();
+  if (!reading_only) {
+    cmd.add_option("--function-to-apply", m.function, "Scores from logits: default (softmax, or sigmoid for one label "
+                                                      "or multi-label models), softmax, sigmoid, none (raw logits)")
+        ->check(CLI::IsMember({"default", "softmax", "sigmoid", "none"}))
+        ->capture_default_str();
+  }
   cmd.add_option("--truncation", m.truncation, "Tokens kept from long texts: head, tail, head+tail")
       ->check(CLI::IsMember({"head", "tail", "head+tail"}))
       ->capture_default_str();
@@ -31,6 +33,7 @@ void add_model_options(CLI::App& cmd, ModelOptions& m) {
       ->capture_default_str();
   cmd.add_option("--head-tokens", m.head_tokens, "head+tail: tokens kept from the start (0 = 128/510 of the budget)")
       ->capture_default_str();
+  if (reading_only) return;
   cmd.add_option("--window", m.window, "Sliding window over long texts, in tokens (0 = off; logits averaged)")
       ->capture_default_str();
   cmd.add_option("--stride", m.stride, "Tokens shared by consecutive windows")->capture_default_str();

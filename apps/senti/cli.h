@@ -33,7 +33,8 @@ struct ModelOptions {
   ClassifyOptions classify_options() const;
   std::string resolve_model_dir() const;
 };
-void add_model_options(CLI::App& cmd, ModelOptions& model);
+// `reading_only`: just the model and how texts are read (no scores, no sliding window), for explain.
+void add_model_options(CLI::App& cmd, ModelOptions& model, bool reading_only = false);
 // The shipped model: <prefix>/share/senti/models/default when installed, else the source tree's.
 std::string default_model_dir();
 

@@ -104,7 +104,6 @@ int run(ExplainArgs& a) {
   ExplainOptions o;
   if (!parse_explain_method(a.method, o.method))
     fail(ErrorCode::kInvalidArgument, "--method must be ig, gxi or occlusion, got '" + a.method + "'");
-  if (a.model.window > 0) fail(ErrorCode::kInvalidArgument, "explain reads one window of tokens; --window is not supported");
   const ClassifyOptions co = a.model.classify_options();
   o.steps = a.steps;
   o.tolerance = a.tolerance;
@@ -141,7 +140,7 @@ Action register_explain(CLI::App& app) {
                                                 "predicted label (or --label), coloured on a terminal or as JSON");
   cmd->add_option("texts", a->texts, "Texts to explain (default: read --file or stdin, one per line or JSONL {\"text\": ...})");
   cmd->add_option("-f,--file", a->file, "Read texts from this file ('-' = stdin)");
-  add_model_options(*cmd, a->model);
+  add_model_options(*cmd, a->model, /*reading_only=*/true);
   cmd->add_option("--method", a->method, "ig (integrated gradients), gxi (gradient x input), occlusion (leave one word out)")
       ->check(CLI::IsMember({"ig", "gxi", "occlusion"}))
       ->capture_default_str();
