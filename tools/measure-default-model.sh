@@ -5,7 +5,8 @@
 #              head+tail (512 tokens) and a sliding window (512, stride 128, logits averaged);
 #   speed    — `senti predict` over the 25,000 test reviews, reviews/s at 2 threads;
 #   freezing — the ablation: fine-tuning the same pretrained encoder with nothing frozen, the
-#              bottom half frozen, all but the top layer frozen, and every encoder layer frozen
+#              bottom layer frozen, the bottom half frozen, all but the top layer frozen, and every
+#              encoder layer frozen (FREEZINGS overrides the list)
 #              (on ABL_LIMIT training reviews, ABL_EPOCHS epochs at ABL_LEN tokens: a reduced
 #              budget so the four runs fit in half an hour), test accuracy and fine-tuning time;
 #   report   — the test-set report (reliability diagram) of the shipped model.
@@ -52,7 +53,7 @@ PY
       ;;
     freezing)
       : >"$out/freezing.json"
-      for freeze in none embeddings,0-1 embeddings,0-2 all; do
+      for freeze in ${FREEZINGS:-none embeddings,0 embeddings,0-1 embeddings,0-2 all}; do
         dir=$work/ablation-${freeze//,/_}
         r=$("$senti" train -m "$work/mlm" --data "$work/aclImdb/train" -o "$dir" --epochs "${ABL_EPOCHS:-2}" \
               --limit "${ABL_LIMIT:-6000}" --max-length "${ABL_LEN:-256}" --truncation head+tail -b 32 --lr 3e-4 --freeze "$freeze" \

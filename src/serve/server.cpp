@@ -115,12 +115,16 @@ struct Server::Impl {
   }
 
   // Explanations run on the request's own thread (the Explainer serializes them), one per text.
-  std::vector<Explanation> explain_all(const PredictRequest& r, const std::vector<std::vector<LabelScore>>* results) {
+  // Checked before any work is done, so a refused request costs nothing.
+  void check_explainable(const PredictRequest& r) const {
     if (!explainer) throw ApiError(422, "Validation", "this model cannot be explained: " + explainer_error);
     if (r.inputs.size() > o.max_explain_inputs)
       throw ApiError(413, "Validation", "explanations are limited to " + std::to_string(o.max_explain_inputs) +
                                             " texts per request (--max-explain-inputs); this one has " +
                                             std::to_string(r.inputs.size()));
+  }
+  std::vector<Explanation> explain_all(const PredictRequest& r, const std::vector<std::vector<LabelScore>>* results) {
+    check_explainable(r);
     std::vector<Explanation> out;
     for (size_t i = 0; i < r.inputs.size(); ++i) {
       ExplainOptions eo = r.explain_options;
@@ -146,6 +150,7 @@ struct Server::Impl {
     PredictRequest r = dialect == Dialect::kTei ? parse_tei_request(req.body, o.max_inputs, o.defaults)
                                                 : parse_pipeline_request(req.body, o.max_inputs, o.defaults);
     if (o.test_hook) o.test_hook(r);
+    if (r.explain) check_explainable(r);
     std::vector<TokenizedText> tokenized;
     tokenized.reserve(r.inputs.size());
     size_t tokens = 0;

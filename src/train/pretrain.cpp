@@ -239,7 +239,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
   result.train_windows = train.ids.size();
   result.validation_windows = val.ids.size();
   Progress progress("pretrain", static_cast<uint64_t>(total_steps), "steps", o.progress);
-  progress.add(static_cast<uint64_t>(step));
+  progress.resume_at(static_cast<uint64_t>(step));
 
   for (; epoch < o.epochs; ++epoch, batch_pos = 0) {
     const auto t_epoch = Clock::now();

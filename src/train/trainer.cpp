@@ -386,7 +386,7 @@ TrainResult train(const TrainOptions& o) {
 
   TrainResult result;
   Progress progress("train", static_cast<uint64_t>(total_steps), "steps", o.progress);
-  progress.add(static_cast<uint64_t>(s.step));
+  progress.resume_at(static_cast<uint64_t>(s.step));
   const int64_t D = model->config().dim;
   std::vector<float> prefix;
   auto save_best = [&](const Metrics& m) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace senti {
@@ -48,29 +49,40 @@ void Progress::finish() {
   draw(true);
 }
 
-void Progress::draw(bool final_line) {
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  double rate = elapsed > 0 ? done_ / elapsed : 0.0;
-  char line[512];
-  std::string bar;
-  if (total_ > 0) {
-    double frac = std::min(1.0, static_cast<double>(done_) / total_);
-    if (tty_) {
+void Progress::resume_at(uint64_t done) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  done_ = resumed_ = done;
+}
+
+std::string Progress::line(const std::string& label, const std::string& unit, uint64_t done,
+                           uint64_t resumed, uint64_t total, double elapsed_s, bool draw_bar) {
+  const uint64_t fresh = done > resumed ? done - resumed : 0;
+  const double rate = elapsed_s > 0 ? static_cast<double>(fresh) / elapsed_s : 0.0;
+  char buf[512];
+  if (total > 0) {
+    const double frac = std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
+    std::string bar;
+    if (draw_bar) {
       const int width = 24;
-      int fill = static_cast<int>(frac * width);
+      const int fill = static_cast<int>(frac * width);
       bar = "[" + std::string(fill, '#') + std::string(width - fill, '.') + "] ";
     }
-    double eta = rate > 0 ? (total_ - std::min(done_, total_)) / rate : -1;
-    std::snprintf(line, sizeof line, "%s %s%llu/%llu %s (%.0f%%) %.1f %s/s elapsed %s eta %s",
-                  label_.c_str(), bar.c_str(), (unsigned long long)done_,
-                  (unsigned long long)total_, unit_.c_str(), 100 * frac, rate, unit_.c_str(),
-                  format_duration(elapsed).c_str(), format_duration(eta).c_str());
+    const double eta = rate > 0 ? static_cast<double>(total - std::min(done, total)) / rate : -1;
+    std::snprintf(buf, sizeof buf, "%s %s%llu/%llu %s (%.0f%%) %.1f %s/s elapsed %s eta %s",
+                  label.c_str(), bar.c_str(), (unsigned long long)done, (unsigned long long)total,
+                  unit.c_str(), 100 * frac, rate, unit.c_str(), format_duration(elapsed_s).c_str(),
+                  format_duration(eta).c_str());
   } else {
-    std::snprintf(line, sizeof line, "%s %llu %s %.1f %s/s elapsed %s", label_.c_str(),
-                  (unsigned long long)done_, unit_.c_str(), rate, unit_.c_str(),
-                  format_duration(elapsed).c_str());
+    std::snprintf(buf, sizeof buf, "%s %llu %s %.1f %s/s elapsed %s", label.c_str(),
+                  (unsigned long long)done, unit.c_str(), rate, unit.c_str(),
+                  format_duration(elapsed_s).c_str());
   }
-  std::string text = line;
+  return buf;
+}
+
+void Progress::draw(bool final_line) {
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  std::string text = line(label_, unit_, done_, resumed_, total_, elapsed, tty_);
   if (!suffix_.empty()) text += " " + suffix_;
   if (tty_) std::fprintf(stderr, "\r\033[2K%s%s", text.c_str(), final_line ? "\n" : "");
   else std::fprintf(stderr, "%s\n", text.c_str());

@@ -147,7 +147,10 @@ TEST(ServeHttp, ExplanationsEqualTheExplainer) {
   EXPECT_TRUE(one.is_object());
 
   post(s, "/api/explain", R"({"inputs": ["a", "b", "c"]})", 413);
+  // Refused before anything is classified: no batch runs for it.
+  const size_t batches_before = batches(s);
   post(s, "/api/predict", R"({"inputs": ["a", "b", "c"], "explain": true})", 413);
+  EXPECT_EQ(batches(s), batches_before);
   post(s, "/api/explain", R"({"inputs": "great", "label": "NEUTRAL"})", 422);
   post(s, "/api/explain", R"({"inputs": "great", "method": "shap"})", 422);
   auto get = s.client().Get("/api/explain");
