@@ -72,16 +72,27 @@ std::string lower(std::string s) {
 }
 }  // namespace
 
+// Each review is one-sided, so every sentiment word in it must push towards the predicted label,
+// and one of the two strongest words must be a sentiment word. (Not necessarily the strongest:
+// the model also learnt IMDb's correlations of function words with a label, e.g. "and" with
+// POSITIVE, and the explanation faithfully shows them; see models/default/README.md.)
 TEST(DefaultModel, ExplanationsPointAtSentimentWords) {
   auto ex = Explainer::load(test::source_dir() + "/models/default", {.threads = 2});
+  auto is_sentiment = [](const std::string& w) {
+    return std::find(kSentimentWords.begin(), kSentimentWords.end(), lower(w)) != kSentimentWords.end();
+  };
   for (const auto& text : kClearReviews) {
     const Explanation e = ex->explain(text);
     std::vector<WordAttribution> words = e.words;
     std::stable_sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
-    ASSERT_FALSE(words.empty());
-    const std::string top = lower(words[0].word);
-    EXPECT_NE(std::find(kSentimentWords.begin(), kSentimentWords.end(), top), kSentimentWords.end())
-        << "strongest word for " << e.label << " in \"" << text << "\" is \"" << words[0].word << "\"";
+    ASSERT_GE(words.size(), 2u);
+    EXPECT_TRUE(is_sentiment(words[0].word) || is_sentiment(words[1].word))
+        << "two strongest words for " << e.label << " in \"" << text << "\": \"" << words[0].word << "\", \""
+        << words[1].word << "\"";
+    for (const auto& w : words) {
+      if (!is_sentiment(w.word)) continue;
+      EXPECT_GT(w.score, 0.f) << "\"" << w.word << "\" pushes against " << e.label << " in: " << text;
+    }
     std::printf("  %s %.3f: strongest %s (%+.2f), %s (%+.2f)\n", e.label.c_str(), e.score, words[0].word.c_str(),
                 words[0].score, words[1].word.c_str(), words[1].score);
   }
