@@ -73,9 +73,9 @@ std::string lower(std::string s) {
 }  // namespace
 
 // Each review is one-sided, so every sentiment word in it must push towards the predicted label,
-// and one of the two strongest words must be a sentiment word. (Not necessarily the strongest:
-// the model also learnt IMDb's correlations of function words with a label, e.g. "and" with
-// POSITIVE, and the explanation faithfully shows them; see models/default/README.md.)
+// and one of the two strongest words must be a sentiment word. (Not necessarily the strongest: a
+// model of this recipe can learn IMDb's correlations of function words with a label, e.g. "and"
+// with POSITIVE, and the explanation then faithfully shows them; see models/default/README.md.)
 TEST(DefaultModel, ExplanationsPointAtSentimentWords) {
   auto ex = Explainer::load(test::source_dir() + "/models/default", {.threads = 2});
   auto is_sentiment = [](const std::string& w) {
