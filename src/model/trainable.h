@@ -39,6 +39,57 @@ struct TrainBatch {
 
 enum class Task { kSequenceClassification, kMaskedLM };
 
+// How a pass runs: training (dropout on trainable parts; backward fills Param::grad of the
+// trainable parameters), evaluation (no dropout, forward only), or input gradients (no dropout;
+// backward stops at the embedding output and touches no parameter gradient).
+enum class PassMode { kTrain, kEval, kInputGrad };
+
+// What one transformer layer's forward keeps for its backward pass; empty for layers whose
+// backward never runs. T = tokens in the packed batch, D = dim, H = hidden_dim.
+struct LayerActivations {
+  std::vector<float> x_in;          // (T, D) the layer's input
+  std::vector<float> qkv;           // (T, 3D) query | key | value rows (biases added)
+  std::vector<float> probs;         // attention probabilities before dropout: per sequence, per head
+                                    // a (len, len) block (kernels::attention_prob_offsets)
+  std::vector<float> ctx;           // (T, D) attention context, out_lin's input
+  std::vector<float> sa_pre;        // (T, D) out_lin(ctx) + x_in, sa_layer_norm's input
+  std::vector<float> mean1, rstd1;  // (T) sa_layer_norm statistics
+  std::vector<float> sa_out;        // (T, D) sa_layer_norm output: lin1's input and the FFN residual
+  std::vector<float> h1_pre;        // (T, H) lin1 output before the activation
+  std::vector<float> out_pre;       // (T, D) dropout(lin2) + sa_out, output_layer_norm's input
+  std::vector<float> mean2, rstd2;  // (T) output_layer_norm statistics
+};
+
+// Everything one forward pass computes and its backward pass reads (llm.c's ActivationTensors).
+// B = sequences, L = labels, M = masked-LM positions with a label, V = vocabulary size.
+struct Activations {
+  PassMode mode = PassMode::kEval;
+  uint64_t seed = 0;                         // dropout masks (kernels key them on seed, layer, site)
+  std::vector<int32_t> ids, positions;       // (T) the packed batch
+  std::vector<kernels::SequenceSpan> seqs;   // (B) each sequence's rows
+  int64_t first_layer = 0;                   // first layer run: > 0 when fed a cached frozen prefix
+  bool embedded = false;                     // the embeddings ran in this pass (not fed from outside)
+  std::vector<bool> keep;                    // (n_layers) layers whose activations backward needs
+  std::vector<float> emb_pre;                // (T, D) word + position embeddings, before LayerNorm
+  std::vector<float> emb_mean, emb_rstd;     // (T) embedding LayerNorm statistics (trainable embeddings)
+  std::vector<LayerActivations> layers;      // (n_layers)
+  std::vector<float> hidden;                 // (T, D) the last layer run's output
+  // Classification head: [CLS] -> pre_classifier -> ReLU -> dropout -> classifier.
+  std::vector<float> cls, pre, act;          // (B, D) [CLS] rows; pre_classifier output; ReLU + dropout
+  // Masked-LM head on the labelled positions: vocab_transform -> activation -> vocab_layer_norm ->
+  // vocab_projector (tied to the word embeddings).
+  std::vector<int64_t> mlm_rows;             // (M) packed row of each labelled position
+  std::vector<int32_t> mlm_targets;          // (M) the ids to predict
+  std::vector<float> mlm_sel, mlm_vt;        // (M, D) the rows of `hidden`; vocab_transform output
+  std::vector<float> mlm_act, mlm_ln;        // (M, D) after the activation; after vocab_layer_norm
+  std::vector<float> mlm_mean, mlm_rstd;     // (M) vocab_layer_norm statistics
+  std::vector<float> logits;                 // (B, L) or (M, V)
+  std::vector<float> dlogits;                // same shape: d(loss)/d(logits), set by the loss
+  double loss = 0;                           // mean cross-entropy (0 when no loss was computed)
+};
+
+struct LayerWorkspace;  // scratch buffers one layer's passes reuse (trainable_pass.cpp)
+
 class TrainableDistilBert {
  public:
   // From a checkpoint folder; a missing classification head (e.g. a DistilBertForMaskedLM base)
@@ -83,6 +134,14 @@ class TrainableDistilBert {
   void embedding_output(const std::vector<std::vector<int32_t>>& sequences, std::vector<float>& out);
   // Masked LM, evaluation mode: the loss of batch.mlm_labels, no gradients.
   double mlm_loss(const TrainBatch& batch);
+  // The passes the methods above are made of. forward() packs the batch, runs the embeddings (or
+  // takes `hidden_in`, the input to layer `first_layer`, (tokens, dim) packed), the layers, the
+  // task's head and, unless the mode is kEval for a classifier, the loss and d(loss)/d(logits).
+  double forward(const TrainBatch& batch, PassMode mode, uint64_t seed, Activations& a,
+                 const std::vector<float>* hidden_in = nullptr, int64_t first_layer = 0);
+  // From a.dlogits down: parameter gradients (kTrain) or, for kInputGrad, d(loss)/d(embedding
+  // output) into `d_input`, (tokens, dim) packed.
+  void backward(Activations& a, std::vector<float>* d_input = nullptr);
   void zero_grad();
   // For input gradients only (explanations): freezes every parameter and frees the gradient
   // buffers, halving the memory; training calls are unusable afterwards.
@@ -101,9 +160,19 @@ class TrainableDistilBert {
   TrainableDistilBert(DistilBertConfig config, Task task);
   void add_param(const std::string& name, Tensor value, bool decay);
   void index_params();
-  double run(const TrainBatch& batch, bool train, uint64_t seed, const std::vector<float>* prefix,
-             std::vector<float>* logits_out, int64_t stop_before_layer = -1, std::vector<float>* hidden_out = nullptr,
-             std::vector<float>* input_grad = nullptr);
+  // Packs the batch and runs the encoder up to (not including) layer `end_layer`; a.hidden holds
+  // that layer's input.
+  void encoder_forward(const TrainBatch& batch, Activations& a, const std::vector<float>* hidden_in,
+                       int64_t first_layer, int64_t end_layer);
+  void embeddings_forward(Activations& a);
+  void embeddings_backward(Activations& a, const std::vector<float>& dx);
+  void layer_forward(int64_t l, Activations& a, LayerWorkspace& ws);
+  void layer_backward(int64_t l, Activations& a, std::vector<float>& dx, LayerWorkspace& ws);
+  void classifier_head_forward(Activations& a);
+  void classifier_head_backward(Activations& a, std::vector<float>& dx);
+  void mlm_head_forward(const TrainBatch& batch, Activations& a);
+  void mlm_head_backward(Activations& a, std::vector<float>& dx);
+  float* grad_of(size_t i, const Activations& a);
 
   DistilBertConfig config_;
   Task task_;
