@@ -13,6 +13,7 @@
 #include "model/trainable.h"
 #include "text/tokenizer.h"
 #include "train/checkpoint.h"
+#include "train/loop.h"
 #include "util/error.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -133,6 +134,61 @@ std::string fingerprint(const PretrainOptions& o) {
       .dump();
 }
 
+// Masked-LM pretraining as the training loop sees it: shuffled windows with new masks every
+// epoch, the validation loss with fixed masks, the encoder saved after each epoch.
+class MlmObjective : public Objective {
+ public:
+  MlmObjective(model::TrainableDistilBert& model, const PretrainOptions& o, const Windows& train, const Windows& val,
+               const Masker& masker, const std::string& tok_dir)
+      : model_(model), o_(o), train_(train), val_(val), masker_(masker), tok_dir_(tok_dir) {}
+
+  size_t begin_epoch(int epoch) override {
+    epoch_ = epoch;
+    order_.resize(train_.ids.size());
+    for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    std::mt19937_64 rng(o_.seed * 1000003ull + static_cast<uint64_t>(epoch));
+    std::shuffle(order_.begin(), order_.end(), rng);
+    return (order_.size() + o_.batch_size - 1) / o_.batch_size;
+  }
+
+  double micro_batch(size_t index, uint64_t dropout_seed, size_t& tokens) override {
+    std::vector<size_t> idx(order_.begin() + static_cast<long>(index * o_.batch_size),
+                            order_.begin() + static_cast<long>(std::min(order_.size(), (index + 1) * o_.batch_size)));
+    // Dynamic masking: new masks every epoch, fixed by (seed, epoch, window).
+    model::TrainBatch b = masker_.batch(train_, idx, mix_seed(o_.seed, 1000 + static_cast<uint64_t>(epoch_)));
+    for (const auto& s : b.sequences) tokens += s.size();
+    return model_.forward_backward(b, dropout_seed);
+  }
+
+  bool end_epoch(LoopState& s, double train_seconds) override {
+    const auto t0 = Clock::now();
+    const double vl = validation_loss(model_, val_, masker_, o_.seed);
+    const double seconds = train_seconds + std::chrono::duration<double>(Clock::now() - t0).count();
+    s.epochs.push_back({{"epoch", s.epoch + 1}, {"step", s.step}, {"seconds", seconds},
+                        {"validation_loss", std::isnan(vl) ? json(nullptr) : json(vl)},
+                        {"validation_perplexity", std::isnan(vl) ? json(nullptr) : json(std::exp(vl))}});
+    char line[160];
+    std::snprintf(line, sizeof line, "epoch %d: validation MLM loss %.4f, perplexity %.2f (%.0f s)", s.epoch + 1, vl,
+                  std::exp(vl), seconds);
+    log::info(line);
+    model_.save(o_.out_dir);
+    copy_tokenizer_files(tok_dir_, o_.out_dir, o_.max_length);
+    last_validation_loss = vl;
+    return false;
+  }
+
+  double last_validation_loss = 0;  // after the last epoch
+
+ private:
+  model::TrainableDistilBert& model_;
+  const PretrainOptions& o_;
+  const Windows &train_, &val_;
+  const Masker& masker_;
+  std::string tok_dir_;
+  std::vector<size_t> order_;
+  int epoch_ = 0;
+};
+
 }  // namespace
 
 PretrainResult pretrain(const PretrainOptions& o) {
@@ -202,107 +258,36 @@ PretrainResult pretrain(const PretrainOptions& o) {
             std::to_string(cfg.n_layers) + " layers, vocabulary " + std::to_string(cfg.vocab_size) + ")");
   AdamW opt(model->params(), o.adam);
   const std::string fp = fingerprint(o);
-  const std::string ckpt = o.out_dir + "/checkpoint";
-  int epoch = 0;
-  size_t batch_pos = 0;
-  int64_t step = 0, micro = 0;
-  json steps = json::array(), epochs = json::array();
-  if (o.resume) {
-    std::string state = load_checkpoint(ckpt, *model, opt);
-    if (state.empty()) {
-      log::warn("--resume: no checkpoint in " + ckpt + "; starting from the beginning");
-    } else {
-      json j = json::parse(state);
-      if (j.value("fingerprint", std::string()) != fp)
-        fail(ErrorCode::kInvalidArgument, "--resume: the checkpoint in " + ckpt +
-                                              " was made with different options; resume with the same command line");
-      epoch = j["epoch"].get<int>();
-      batch_pos = j["batch"].get<size_t>();
-      step = j["step"].get<int64_t>();
-      micro = j["micro"].get<int64_t>();
-      steps = j["steps"];
-      epochs = j["epochs"];
-      log::info("resumed at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(step));
-    }
-  }
-  auto save_state = [&](int at_epoch, size_t at_batch) {
-    json j = {{"fingerprint", fp}, {"epoch", at_epoch}, {"batch", at_batch}, {"step", step}, {"micro", micro},
-              {"steps", steps}, {"epochs", epochs}};
-    save_checkpoint(ckpt, *model, opt, j.dump());
-  };
-
-  const size_t batches_per_epoch = (train.ids.size() + o.batch_size - 1) / o.batch_size;
-  const int64_t steps_per_epoch = static_cast<int64_t>((batches_per_epoch + o.grad_accum - 1) / o.grad_accum);
-  const int64_t total_steps = steps_per_epoch * o.epochs;
-  const int64_t warmup = static_cast<int64_t>(std::ceil(o.warmup_ratio * static_cast<double>(total_steps)));
+  MlmObjective objective(*model, o, train, val, masker, tok_dir);
+  LoopOptions lo;
+  lo.epochs = o.epochs;
+  lo.batches_per_epoch = (train.ids.size() + o.batch_size - 1) / o.batch_size;
+  lo.grad_accum = o.grad_accum;
+  lo.max_grad_norm = o.max_grad_norm;
+  lo.warmup_ratio = o.warmup_ratio;
+  lo.save_steps = o.save_steps;
+  lo.max_steps = o.max_steps;
+  lo.seed = o.seed;
+  lo.checkpoint_dir = o.out_dir + "/checkpoint";
+  lo.fingerprint = fp;
+  lo.what = "options";
+  lo.resume = o.resume;
+  lo.progress_label = "pretrain";
+  lo.progress = o.progress;
+  LoopState s;
+  const LoopResult loop = run_training_loop(*model, opt, objective, lo, s);
   PretrainResult result;
   result.train_windows = train.ids.size();
   result.validation_windows = val.ids.size();
-  Progress progress("pretrain", static_cast<uint64_t>(total_steps), "steps", o.progress);
-  progress.resume_at(static_cast<uint64_t>(step));
-
-  for (; epoch < o.epochs; ++epoch, batch_pos = 0) {
-    const auto t_epoch = Clock::now();
-    std::vector<size_t> order(train.ids.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::mt19937_64 rng(o.seed * 1000003ull + static_cast<uint64_t>(epoch));
-    std::shuffle(order.begin(), order.end(), rng);
-    double window_loss = 0;
-    int window_n = 0, in_accum = 0;
-    size_t window_tokens = 0;
-    auto t_window = Clock::now();
-    for (; batch_pos < batches_per_epoch; ++batch_pos) {
-      std::vector<size_t> idx(order.begin() + static_cast<long>(batch_pos * o.batch_size),
-                              order.begin() + static_cast<long>(std::min(order.size(), (batch_pos + 1) * o.batch_size)));
-      // Dynamic masking: new masks every epoch, fixed by (seed, epoch, window).
-      model::TrainBatch b = masker.batch(train, idx, mix_seed(o.seed, 1000 + static_cast<uint64_t>(epoch)));
-      for (const auto& s : b.sequences) window_tokens += s.size();
-      if (in_accum == 0) model->zero_grad();
-      window_loss += model->forward_backward(b, mix_seed(o.seed, static_cast<uint64_t>(micro)));
-      ++micro;
-      ++window_n;
-      ++in_accum;
-      const bool last = batch_pos + 1 == batches_per_epoch;
-      if (in_accum < o.grad_accum && !last) continue;
-      const double lr = optimizer_step(model->params(), opt, in_accum, o.max_grad_norm, step, warmup, total_steps);
-      in_accum = 0;
-      ++step;
-      const double secs = std::chrono::duration<double>(Clock::now() - t_window).count();
-      const double loss = window_loss / window_n, tps = secs > 0 ? static_cast<double>(window_tokens) / secs : 0;
-      steps.push_back({{"step", step}, {"loss", loss}, {"lr", lr}, {"tokens_per_s", tps}});
-      char suffix[160];
-      std::snprintf(suffix, sizeof suffix, "epoch %d/%d loss %.4f lr %.2e %.0f tok/s", epoch + 1, o.epochs, loss, lr, tps);
-      progress.set_suffix(suffix);
-      progress.add(1);
-      window_loss = 0;
-      window_n = 0;
-      window_tokens = 0;
-      t_window = Clock::now();
-      const bool stop = o.max_steps > 0 && step >= o.max_steps;
-      if (stop || (o.save_steps > 0 && step % o.save_steps == 0)) save_state(epoch, batch_pos + 1);
-      if (stop) {
-        progress.finish();
-        log::info("stopped after " + std::to_string(step) + " steps (--max-steps); continue with --resume");
-        result.steps = step;
-        result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
-        return result;
-      }
-    }
-    const double vl = validation_loss(*model, val, masker, o.seed);
-    const double epoch_secs = std::chrono::duration<double>(Clock::now() - t_epoch).count();
-    epochs.push_back({{"epoch", epoch + 1}, {"step", step}, {"seconds", epoch_secs},
-                      {"validation_loss", std::isnan(vl) ? json(nullptr) : json(vl)},
-                      {"validation_perplexity", std::isnan(vl) ? json(nullptr) : json(std::exp(vl))}});
-    char line[160];
-    std::snprintf(line, sizeof line, "epoch %d: validation MLM loss %.4f, perplexity %.2f (%.0f s)", epoch + 1, vl,
-                  std::exp(vl), epoch_secs);
-    log::info(line);
-    model->save(o.out_dir);
-    copy_tokenizer_files(tok_dir, o.out_dir, o.max_length);
-    save_state(epoch + 1, 0);
-    result.validation_loss = vl;
+  result.steps = s.step;
+  result.validation_loss = objective.last_validation_loss;
+  if (!loop.finished) {
+    result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
+    return result;
   }
-  progress.finish();
+  json steps = json::array();
+  for (const auto& st : s.steps) steps.push_back(step_to_json(st));
+  const json& epochs = s.epochs;
   write_file_atomic(o.out_dir + "/pretrain_metrics.json", json{{"steps", steps}, {"epochs", epochs}}.dump() + "\n");
   json args = json::parse(fp);
   args["threads"] = threads;
@@ -310,7 +295,6 @@ PretrainResult pretrain(const PretrainOptions& o) {
   args["validation_windows"] = val.ids.size();
   args["train_tokens"] = train.tokens;
   write_file_atomic(o.out_dir + "/pretrain_args.json", args.dump(2) + "\n");
-  result.steps = step;
   result.finished = true;
   result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
   return result;

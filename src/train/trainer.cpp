@@ -16,6 +16,7 @@
 #include "senti/classifier.h"
 #include "text/tokenizer.h"
 #include "train/checkpoint.h"
+#include "train/loop.h"
 #include "train/report.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -211,8 +212,6 @@ std::vector<float> predict_probs(model::TrainableDistilBert& m, const Tokenized&
   return probs;
 }
 
-json step_json(const StepRecord& s) { return {{"step", s.step}, {"loss", s.loss}, {"lr", s.lr}, {"tokens_per_s", s.tokens_per_s}}; }
-
 json metrics_json(const Metrics& m) { return json::parse(m.to_json()); }
 
 Metrics metrics_from_json(const json& j) {
@@ -233,17 +232,10 @@ Metrics metrics_from_json(const json& j) {
   return m;
 }
 
-struct RunState {
-  int epoch = 0;              // epoch in progress
-  size_t batch = 0;           // next batch within the epoch
-  int64_t step = 0;           // optimizer steps done
-  int64_t micro = 0;          // micro-batches done
-  double best = NAN;
-  int best_epoch = -1;
-  int since_best = 0;
-  std::vector<StepRecord> steps;
-  std::vector<EpochRecord> epochs;
-};
+EpochRecord epoch_from_json(const json& e) {
+  return {e.at("epoch").get<int>(), e.at("step").get<int64_t>(), e.at("seconds").get<double>(),
+          metrics_from_json(e.at("validation"))};
+}
 
 std::string options_fingerprint(const TrainOptions& o, const FreezePolicy& f) {
   json j = {{"base_model", o.base_model}, {"data", o.data}, {"eval_data", o.eval_data},
@@ -255,49 +247,107 @@ std::string options_fingerprint(const TrainOptions& o, const FreezePolicy& f) {
   return j.dump();
 }
 
-void save_run(const std::string& dir, const model::TrainableDistilBert& m, const AdamW& opt, const RunState& s,
-              const std::string& fingerprint) {
-  json j = {{"fingerprint", fingerprint}, {"epoch", s.epoch}, {"batch", s.batch}, {"step", s.step}, {"micro", s.micro},
-            {"best", std::isnan(s.best) ? json(nullptr) : json(s.best)}, {"best_epoch", s.best_epoch},
-            {"since_best", s.since_best}};
-  for (const auto& st : s.steps) j["steps"].push_back(step_json(st));
-  for (const auto& e : s.epochs) {
-    json ej = {{"epoch", e.epoch}, {"step", e.step}, {"seconds", e.seconds}, {"validation", metrics_json(e.validation)}};
-    ej["validation"]["roc"] = e.validation.roc;
-    j["epochs"].push_back(ej);
-  }
-  save_checkpoint(dir, m, opt, j.dump());
-}
+// Fine-tuning as the training loop sees it: length-bucketed batches of labelled sequences, the
+// frozen prefix read through its bf16 cache, validation every epoch, the best model kept.
+class FineTuneObjective : public Objective {
+ public:
+  FineTuneObjective(model::TrainableDistilBert& model, const TrainOptions& o, const Tokenized& train,
+                    const Tokenized& val, PrefixCache* cache)
+      : model_(model), o_(o), tr_(train), va_(val), cache_(cache) {}
 
-bool load_run(const std::string& dir, model::TrainableDistilBert& m, AdamW& opt, RunState& s,
-              const std::string& fingerprint) {
-  if (!file_exists(dir + "/trainer_state.json")) return false;
-  json j = json::parse(read_file(dir + "/trainer_state.json"), nullptr, false);
-  if (j.is_discarded()) fail(ErrorCode::kParse, dir + "/trainer_state.json: not valid JSON");
-  if (j.value("fingerprint", std::string()) != fingerprint)
-    fail(ErrorCode::kInvalidArgument, "--resume: the checkpoint in " + dir +
-                                          " was made with different training options or freeze policy; resume with the "
-                                          "same command line, or choose another --out");
-  load_checkpoint(dir, m, opt);
-  s.epoch = j["epoch"].get<int>();
-  s.batch = j["batch"].get<size_t>();
-  s.step = j["step"].get<int64_t>();
-  s.micro = j["micro"].get<int64_t>();
-  s.best = j["best"].is_null() ? NAN : j["best"].get<double>();
-  s.best_epoch = j["best_epoch"].get<int>();
-  s.since_best = j["since_best"].get<int>();
-  s.steps.clear();
-  s.epochs.clear();
-  if (j.contains("steps"))
-    for (const auto& st : j["steps"])
-      s.steps.push_back({st["step"].get<int64_t>(), st["loss"].get<double>(), st["lr"].get<double>(),
-                         st["tokens_per_s"].get<double>()});
-  if (j.contains("epochs"))
-    for (const auto& e : j["epochs"])
-      s.epochs.push_back({e["epoch"].get<int>(), e["step"].get<int64_t>(), e["seconds"].get<double>(),
-                          metrics_from_json(e["validation"])});
-  return true;
-}
+  size_t begin_epoch(int epoch) override {
+    batches_ = epoch_batches(tr_.ids, o_.batch_size, o_.seed, epoch);
+    return batches_.size();
+  }
+
+  double micro_batch(size_t index, uint64_t dropout_seed, size_t& tokens) override {
+    const auto& idx = batches_[index];
+    model::TrainBatch b;
+    for (size_t i : idx) {
+      b.sequences.push_back(tr_.ids[i]);
+      b.labels.push_back(tr_.labels[i]);
+      tokens += tr_.ids[i].size();
+    }
+    if (!cache_) return model_.forward_backward(b, dropout_seed, nullptr);
+    const int64_t D = model_.config().dim;
+    size_t n = 0;
+    for (const auto& q : b.sequences) n += q.size();
+    prefix_.resize(n * static_cast<size_t>(D));
+    bool all_cached = true;
+    for (size_t i : idx) all_cached = all_cached && cache_->has(i);
+    if (!all_cached) {
+      auto t0 = Clock::now();
+      std::vector<float> fresh;
+      model_.frozen_prefix_forward(b.sequences, fresh);
+      frozen_forward_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+      size_t row = 0;
+      for (size_t k = 0; k < idx.size(); ++k) {
+        if (!cache_->has(idx[k])) cache_->put(idx[k], fresh.data() + row * D, static_cast<int64_t>(b.sequences[k].size()));
+        row += b.sequences[k].size();
+      }
+    }
+    // Always read back through the cache, so every epoch sees the same (bf16) values.
+    size_t row = 0;
+    for (size_t k = 0; k < idx.size(); ++k) {
+      cache_->get(idx[k], prefix_.data() + row * D);
+      row += b.sequences[k].size();
+    }
+    return model_.forward_backward(b, dropout_seed, &prefix_);
+  }
+
+  bool end_epoch(LoopState& s, double train_seconds) override {
+    const auto t0 = Clock::now();
+    Progress eval_progress("evaluate", va_.ids.size(), "examples", o_.progress && !va_.ids.empty());
+    Metrics m = compute_metrics(predict_probs(model_, va_, 64, &eval_progress), va_.labels, model_.config().num_labels());
+    eval_progress.finish();
+    const double seconds = train_seconds + std::chrono::duration<double>(Clock::now() - t0).count();
+    json record = {{"epoch", s.epoch + 1}, {"step", s.step}, {"seconds", seconds}, {"validation", metrics_json(m)}};
+    record["validation"]["roc"] = m.roc;
+    s.epochs.push_back(record);
+    const double v = metric_value(m, o_.metric);
+    const bool better = std::isnan(best_) || (metric_higher_is_better(o_.metric) ? v > best_ : v < best_);
+    log::info("epoch " + std::to_string(s.epoch + 1) + ": validation accuracy " + std::to_string(m.accuracy) + ", f1 " +
+              std::to_string(m.f1) + ", loss " + std::to_string(m.loss) + (better ? " (best so far)" : ""));
+    if (better) {
+      best_ = v;
+      best_epoch = static_cast<int>(s.epochs.size()) - 1;
+      since_best_ = 0;
+      model_.save(o_.out_dir);
+      copy_tokenizer_files(o_.base_model, o_.out_dir, o_.max_length);
+      write_file_atomic(o_.out_dir + "/eval_results.json", m.to_json() + "\n");
+    } else {
+      ++since_best_;
+    }
+    if (o_.early_stopping > 0 && since_best_ >= o_.early_stopping) {
+      log::info("early stopping: no improvement in " + std::to_string(o_.early_stopping) + " epochs");
+      return true;
+    }
+    return false;
+  }
+
+  json save_state() const override {
+    return {{"best", std::isnan(best_) ? json(nullptr) : json(best_)}, {"best_epoch", best_epoch},
+            {"since_best", since_best_}};
+  }
+  void load_state(const json& j) override {
+    best_ = j.at("best").is_null() ? NAN : j.at("best").get<double>();
+    best_epoch = j.at("best_epoch").get<int>();
+    since_best_ = j.at("since_best").get<int>();
+  }
+
+  int best_epoch = -1;
+  double frozen_forward_seconds = 0;  // time spent in the frozen prefix (first computation)
+
+ private:
+  model::TrainableDistilBert& model_;
+  const TrainOptions& o_;
+  const Tokenized &tr_, &va_;
+  PrefixCache* cache_;
+  std::vector<std::vector<size_t>> batches_;
+  std::vector<float> prefix_;
+  double best_ = NAN;
+  int since_best_ = 0;
+};
 
 }  // namespace
 
@@ -365,168 +415,61 @@ TrainResult train(const TrainOptions& o) {
   log::info("model: " + std::to_string(total_params) + " parameters, " + std::to_string(trainable) + " trainable; frozen: " +
             freeze.describe());
 
-  RunState s;
-  const std::string ckpt = o.out_dir + "/checkpoint";
-  if (o.resume) {
-    if (load_run(ckpt, *model, opt, s, fingerprint))
-      log::info("resumed at epoch " + std::to_string(s.epoch + 1) + ", step " + std::to_string(s.step));
-    else
-      log::warn("--resume: no checkpoint in " + ckpt + "; starting from the beginning");
-  }
-
-  const size_t batches_per_epoch = (tr.ids.size() + o.batch_size - 1) / o.batch_size;
-  const int64_t steps_per_epoch = static_cast<int64_t>((batches_per_epoch + o.grad_accum - 1) / o.grad_accum);
-  const int64_t total_steps = steps_per_epoch * o.epochs;
-  const int64_t warmup = static_cast<int64_t>(std::ceil(o.warmup_ratio * total_steps));
-
   const int64_t prefix_layer = model->frozen_prefix();
   std::unique_ptr<PrefixCache> cache;
   if (o.cache_frozen && prefix_layer > 0)
     cache = std::make_unique<PrefixCache>(tr.ids.size(), model->config().dim, tr.tokens, o.cache_max_gb, o.out_dir);
 
+  FineTuneObjective objective(*model, o, tr, va, cache.get());
+  LoopOptions lo;
+  lo.epochs = o.epochs;
+  lo.batches_per_epoch = (tr.ids.size() + o.batch_size - 1) / o.batch_size;
+  lo.grad_accum = o.grad_accum;
+  lo.max_grad_norm = o.max_grad_norm;
+  lo.warmup_ratio = o.warmup_ratio;
+  lo.save_steps = o.save_steps;
+  lo.max_steps = o.max_steps;
+  lo.seed = o.seed;
+  lo.checkpoint_dir = o.out_dir + "/checkpoint";
+  lo.fingerprint = fingerprint;
+  lo.what = "training options or freeze policy";
+  lo.resume = o.resume;
+  lo.progress_label = "train";
+  lo.progress = o.progress;
+  LoopState s;
+  const LoopResult loop = run_training_loop(*model, opt, objective, lo, s);
   TrainResult result;
-  Progress progress("train", static_cast<uint64_t>(total_steps), "steps", o.progress);
-  progress.resume_at(static_cast<uint64_t>(s.step));
-  const int64_t D = model->config().dim;
-  std::vector<float> prefix;
-  auto save_best = [&](const Metrics& m) {
-    model->save(o.out_dir);
-    copy_tokenizer_files(o.base_model, o.out_dir, o.max_length);
-    write_file_atomic(o.out_dir + "/eval_results.json", m.to_json() + "\n");
-  };
-
-  for (; s.epoch < o.epochs; ++s.epoch, s.batch = 0) {
-    const auto t_epoch = Clock::now();
-    auto batches = epoch_batches(tr.ids, o.batch_size, o.seed, s.epoch);
-    double window_loss = 0;
-    int window_n = 0;
-    size_t window_tokens = 0;
-    auto t_window = Clock::now();
-    int in_accum = 0;
-    for (; s.batch < batches.size(); ++s.batch) {
-      const auto& idx = batches[s.batch];
-      model::TrainBatch b;
-      for (size_t i : idx) {
-        b.sequences.push_back(tr.ids[i]);
-        b.labels.push_back(tr.labels[i]);
-        window_tokens += tr.ids[i].size();
-      }
-      if (in_accum == 0) model->zero_grad();
-      double loss;
-      if (cache) {
-        size_t tokens = 0;
-        for (const auto& q : b.sequences) tokens += q.size();
-        prefix.resize(tokens * static_cast<size_t>(D));
-        bool all_cached = true;
-        for (size_t i : idx) all_cached = all_cached && cache->has(i);
-        if (!all_cached) {
-          auto t0 = Clock::now();
-          std::vector<float> fresh;
-          model->frozen_prefix_forward(b.sequences, fresh);
-          result.frozen_forward_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-          size_t row = 0;
-          for (size_t k = 0; k < idx.size(); ++k) {
-            if (!cache->has(idx[k])) cache->put(idx[k], fresh.data() + row * D, static_cast<int64_t>(b.sequences[k].size()));
-            row += b.sequences[k].size();
-          }
-        }
-        // Always read back through the cache, so every epoch sees the same (bf16) values.
-        size_t row = 0;
-        for (size_t k = 0; k < idx.size(); ++k) {
-          cache->get(idx[k], prefix.data() + row * D);
-          row += b.sequences[k].size();
-        }
-        loss = model->forward_backward(b, mix_seed(o.seed, static_cast<uint64_t>(s.micro)), &prefix);
-      } else {
-        loss = model->forward_backward(b, mix_seed(o.seed, static_cast<uint64_t>(s.micro)), nullptr);
-      }
-      ++s.micro;
-      ++in_accum;
-      window_loss += loss;
-      ++window_n;
-      const bool last = s.batch + 1 == batches.size();
-      if (in_accum < o.grad_accum && !last) continue;
-      const double lr = optimizer_step(model->params(), opt, in_accum, o.max_grad_norm, s.step, warmup, total_steps);
-      in_accum = 0;
-      ++s.step;
-      const double secs = std::chrono::duration<double>(Clock::now() - t_window).count();
-      StepRecord rec{s.step, window_loss / window_n, lr, secs > 0 ? window_tokens / secs : 0};
-      s.steps.push_back(rec);
-      char suffix[160];
-      std::snprintf(suffix, sizeof suffix, "epoch %d/%d loss %.4f lr %.2e %.0f tok/s", s.epoch + 1, o.epochs, rec.loss,
-                    lr, rec.tokens_per_s);
-      progress.set_suffix(suffix);
-      progress.add(1);
-      window_loss = 0;
-      window_n = 0;
-      window_tokens = 0;
-      t_window = Clock::now();
-      const bool stop = o.max_steps > 0 && s.step >= o.max_steps;
-      if (stop || (o.save_steps > 0 && s.step % o.save_steps == 0)) {
-        RunState at = s;
-        at.batch = s.batch + 1;
-        save_run(ckpt, *model, opt, at, fingerprint);
-      }
-      if (stop) {
-        progress.finish();
-        log::info("stopped after " + std::to_string(s.step) + " steps (--max-steps); continue with --resume");
-        result.steps = s.step;
-        result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
-        return result;
-      }
-    }
-    // Evaluate.
-    Progress eval_progress("evaluate", va.ids.size(), "examples", o.progress && !va.ids.empty());
-    Metrics m = compute_metrics(predict_probs(*model, va, 64, &eval_progress), va.labels, model->config().num_labels());
-    eval_progress.finish();
-    const double epoch_secs = std::chrono::duration<double>(Clock::now() - t_epoch).count();
-    s.epochs.push_back({s.epoch + 1, s.step, epoch_secs, m});
-    const double v = metric_value(m, o.metric);
-    const bool better = std::isnan(s.best) || (metric_higher_is_better(o.metric) ? v > s.best : v < s.best);
-    log::info("epoch " + std::to_string(s.epoch + 1) + ": validation accuracy " + std::to_string(m.accuracy) + ", f1 " +
-              std::to_string(m.f1) + ", loss " + std::to_string(m.loss) + (better ? " (best so far)" : ""));
-    if (better) {
-      s.best = v;
-      s.best_epoch = static_cast<int>(s.epochs.size()) - 1;
-      s.since_best = 0;
-      save_best(m);
-    } else {
-      ++s.since_best;
-    }
-    RunState next = s;
-    next.epoch = s.epoch + 1;
-    next.batch = 0;
-    save_run(ckpt, *model, opt, next, fingerprint);
-    if (o.early_stopping > 0 && s.since_best >= o.early_stopping) {
-      log::info("early stopping: no improvement in " + std::to_string(o.early_stopping) + " epochs");
-      result.stopped_early = true;
-      ++s.epoch;
-      break;
-    }
+  result.steps = s.step;
+  result.frozen_forward_seconds = objective.frozen_forward_seconds;
+  result.stopped_early = loop.stopped_early;
+  if (!loop.finished) {
+    result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
+    return result;
   }
-  progress.finish();
+  std::vector<EpochRecord> epochs;
+  for (const auto& e : s.epochs) epochs.push_back(epoch_from_json(e));
 
   // Report and records.
   RunSummary run;
   run.title = "senti fine-tuning: " + fs::path(o.base_model).filename().string() + " on " + fs::path(o.data).filename().string();
   run.labels = train_ds.labels;
   run.steps = s.steps;
-  run.epochs = s.epochs;
-  run.best_epoch = s.best_epoch;
+  run.epochs = epochs;
+  run.best_epoch = objective.best_epoch;
   run.metric = o.metric;
   run.settings = {{"base model", o.base_model}, {"data", o.data}, {"validation", o.eval_data.empty() ? "split from data" : o.eval_data},
                   {"training examples", std::to_string(tr.ids.size())}, {"validation examples", std::to_string(va.ids.size())},
                   {"epochs", std::to_string(o.epochs)}, {"batch size", std::to_string(o.batch_size)},
                   {"gradient accumulation", std::to_string(o.grad_accum)}, {"max length", std::to_string(o.max_length)},
                   {"truncation", o.truncation}, {"learning rate", std::to_string(o.adam.lr)},
-                  {"warmup steps", std::to_string(warmup)}, {"weight decay", std::to_string(o.adam.weight_decay)},
+                  {"warmup steps", std::to_string(loop.warmup_steps)}, {"weight decay", std::to_string(o.adam.weight_decay)},
                   {"frozen", freeze.describe()}, {"frozen-activation cache", cache ? "on (bf16)" : "off"},
                   {"trainable parameters", std::to_string(trainable) + " of " + std::to_string(total_params)},
                   {"seed", std::to_string(o.seed)}, {"threads", std::to_string(threads)}};
   write_file_atomic(o.out_dir + "/report.html", render_report(run));
   json metrics;
-  for (const auto& st : s.steps) metrics["steps"].push_back(step_json(st));
-  for (const auto& e : s.epochs)
+  for (const auto& st : s.steps) metrics["steps"].push_back(step_to_json(st));
+  for (const auto& e : epochs)
     metrics["epochs"].push_back({{"epoch", e.epoch}, {"step", e.step}, {"seconds", e.seconds}, {"validation", metrics_json(e.validation)}});
   write_file_atomic(o.out_dir + "/training_metrics.json", metrics.dump() + "\n");
   json args = json::parse(fingerprint);
@@ -535,9 +478,8 @@ TrainResult train(const TrainOptions& o) {
   args["metric"] = o.metric;
   write_file_atomic(o.out_dir + "/training_args.json", args.dump(2) + "\n");
 
-  result.best_epoch = s.best_epoch;
-  if (s.best_epoch >= 0) result.best = s.epochs[s.best_epoch].validation;
-  result.steps = s.step;
+  result.best_epoch = objective.best_epoch;
+  if (objective.best_epoch >= 0) result.best = epochs[objective.best_epoch].validation;
   result.finished = true;
   result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
   return result;

@@ -1,0 +1,139 @@
+#include "train/loop.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "train/checkpoint.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/progress.h"
+
+namespace senti::train {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+json step_to_json(const StepRecord& s) {
+  return {{"step", s.step}, {"loss", s.loss}, {"lr", s.lr}, {"tokens_per_s", s.tokens_per_s}};
+}
+
+StepRecord step_from_json(const json& j) {
+  return {j.at("step").get<int64_t>(), j.at("loss").get<double>(), j.at("lr").get<double>(),
+          j.at("tokens_per_s").get<double>()};
+}
+
+namespace {
+
+void save_state(const LoopOptions& o, const model::TrainableDistilBert& m, const AdamW& opt, const Objective& objective,
+                const LoopState& s, int epoch, size_t batch) {
+  json j = objective.save_state();
+  j["fingerprint"] = o.fingerprint;
+  j["epoch"] = epoch;
+  j["batch"] = batch;
+  j["step"] = s.step;
+  j["micro"] = s.micro;
+  j["steps"] = json::array();
+  for (const auto& st : s.steps) j["steps"].push_back(step_to_json(st));
+  j["epochs"] = s.epochs;
+  save_checkpoint(o.checkpoint_dir, m, opt, j.dump());
+}
+
+// Restores weights, optimizer, loop and objective state; false when there is no checkpoint.
+bool load_state(const LoopOptions& o, model::TrainableDistilBert& m, AdamW& opt, Objective& objective, LoopState& s) {
+  const std::string text = load_checkpoint(o.checkpoint_dir, m, opt);
+  if (text.empty()) return false;
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) fail(ErrorCode::kParse, o.checkpoint_dir + "/trainer_state.json: not valid JSON");
+  if (j.value("fingerprint", std::string()) != o.fingerprint)
+    fail(ErrorCode::kInvalidArgument, "--resume: the checkpoint in " + o.checkpoint_dir + " was made with different " +
+                                          o.what + "; resume with the same command line, or choose another --out");
+  try {
+    s.epoch = j.at("epoch").get<int>();
+    s.batch = j.at("batch").get<size_t>();
+    s.step = j.at("step").get<int64_t>();
+    s.micro = j.at("micro").get<int64_t>();
+    s.steps.clear();
+    if (j.contains("steps"))
+      for (const auto& st : j["steps"]) s.steps.push_back(step_from_json(st));
+    s.epochs = j.value("epochs", json::array());
+    objective.load_state(j);
+  } catch (const json::exception& e) {
+    fail(ErrorCode::kParse, o.checkpoint_dir + "/trainer_state.json: " + e.what());
+  }
+  return true;
+}
+
+}  // namespace
+
+LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Objective& objective, const LoopOptions& o,
+                             LoopState& s) {
+  if (o.resume) {
+    if (load_state(o, model, opt, objective, s))
+      log::info("resumed at epoch " + std::to_string(s.epoch + 1) + ", step " + std::to_string(s.step));
+    else
+      log::warn("--resume: no checkpoint in " + o.checkpoint_dir + "; starting from the beginning");
+  }
+  LoopResult result;
+  const int64_t steps_per_epoch = static_cast<int64_t>((o.batches_per_epoch + o.grad_accum - 1) / o.grad_accum);
+  result.total_steps = steps_per_epoch * o.epochs;
+  result.warmup_steps = static_cast<int64_t>(std::ceil(o.warmup_ratio * static_cast<double>(result.total_steps)));
+  Progress progress(o.progress_label, static_cast<uint64_t>(result.total_steps), "steps", o.progress);
+  progress.resume_at(static_cast<uint64_t>(s.step));
+
+  for (; s.epoch < o.epochs; ++s.epoch, s.batch = 0) {
+    const auto t_epoch = Clock::now();
+    const size_t batches = objective.begin_epoch(s.epoch);
+    if (batches != o.batches_per_epoch) fail(ErrorCode::kInternal, "an epoch's batch count changed");
+    // The loss window: the micro-batches of one optimizer step.
+    double window_loss = 0;
+    int window_n = 0, in_accum = 0;
+    size_t window_tokens = 0;
+    auto t_window = Clock::now();
+    for (; s.batch < batches; ++s.batch) {
+      if (in_accum == 0) model.zero_grad();
+      window_loss += objective.micro_batch(s.batch, mix_seed(o.seed, static_cast<uint64_t>(s.micro)), window_tokens);
+      ++s.micro;
+      ++window_n;
+      ++in_accum;
+      const bool last = s.batch + 1 == batches;
+      if (in_accum < o.grad_accum && !last) continue;
+      const double lr = optimizer_step(model.params(), opt, in_accum, o.max_grad_norm, s.step, result.warmup_steps,
+                                       result.total_steps);
+      in_accum = 0;
+      ++s.step;
+      const double secs = std::chrono::duration<double>(Clock::now() - t_window).count();
+      const StepRecord rec{s.step, window_loss / window_n, lr, secs > 0 ? static_cast<double>(window_tokens) / secs : 0};
+      s.steps.push_back(rec);
+      char suffix[160];
+      std::snprintf(suffix, sizeof suffix, "epoch %d/%d loss %.4f lr %.2e %.0f tok/s", s.epoch + 1, o.epochs, rec.loss,
+                    lr, rec.tokens_per_s);
+      progress.set_suffix(suffix);
+      progress.add(1);
+      window_loss = 0;
+      window_n = 0;
+      window_tokens = 0;
+      t_window = Clock::now();
+      const bool stop = o.max_steps > 0 && s.step >= o.max_steps;
+      if (stop || (o.save_steps > 0 && s.step % o.save_steps == 0))
+        save_state(o, model, opt, objective, s, s.epoch, s.batch + 1);
+      if (stop) {
+        progress.finish();
+        log::info("stopped after " + std::to_string(s.step) + " steps (--max-steps); continue with --resume");
+        return result;
+      }
+    }
+    const bool stop = objective.end_epoch(s, std::chrono::duration<double>(Clock::now() - t_epoch).count());
+    save_state(o, model, opt, objective, s, s.epoch + 1, 0);
+    if (stop) {
+      result.stopped_early = true;
+      ++s.epoch;
+      break;
+    }
+  }
+  progress.finish();
+  result.finished = true;
+  return result;
+}
+
+}  // namespace senti::train
