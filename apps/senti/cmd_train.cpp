@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "train/suite.h"
 #include "train/trainer.h"
 #include "util/error.h"
 
@@ -20,7 +21,7 @@ struct TrainArgs {
 struct EvalArgs {
   CommonOptions common;
   ModelOptions model;
-  std::string data, report;
+  std::string data, report, suite;
   size_t batch_size = 32;
   bool skip_bad = false, no_progress = false;
 };
@@ -82,14 +83,36 @@ Action register_eval(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "Evaluate a classifier on labelled data; prints metrics as JSON");
   add_model_options(*cmd, a->model);
-  cmd->add_option("--data", a->data, "Labelled data: aclImdb-style folder, .csv or .jsonl")->required();
-  cmd->add_option("--report", a->report, "Also write an HTML report (metrics, confusion matrix, ROC curve, reliability diagram)");
+  auto* data = cmd->add_option("--data", a->data, "Labelled data: aclImdb-style folder, .csv or .jsonl");
+  auto* suite = cmd->add_option("--suite", a->suite,
+                                "Instead of --data: a behavioural suite (JSONL cases by capability, e.g. tests/behaviour/sentiment.jsonl); "
+                                "prints the pass rate per capability and the failures");
+  data->excludes(suite);
+  suite->excludes(data);
+  cmd->add_option("--report", a->report, "Also write an HTML report (metrics, confusion matrix, ROC curve, reliability diagram)")
+      ->excludes(suite);
   cmd->add_option("-b,--batch-size", a->batch_size, "Texts per forward pass")->capture_default_str();
   cmd->add_flag("--skip-bad-rows", a->skip_bad, "Skip malformed data rows (each is reported) instead of failing");
   cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
   add_common_options(*cmd, a->common);
   return [a] {
     const int threads = apply_common_options(a->common);
+    if (a->data.empty() && a->suite.empty())
+      fail(ErrorCode::kInvalidArgument, "senti eval needs --data (labelled data) or --suite (a behavioural suite)");
+    if (!a->suite.empty()) {
+      auto cases = train::read_suite(a->suite);
+      auto clf = Classifier::load(a->model.resolve_model_dir(), {threads});
+      train::SuiteResult r = train::run_suite(*clf, cases, a->model.classify_options(), a->batch_size);
+      if (!a->common.quiet) {
+        std::string human = r.table();
+        for (const auto& o : r.outcomes)
+          if (!o.passed) human += "FAIL " + o.c->id + " \"" + o.c->text + "\" expected " + o.c->label + ": " + o.why + "\n";
+        std::fwrite(human.data(), 1, human.size(), stderr);
+      }
+      std::string out = r.to_json() + "\n";
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      return kExitOk;
+    }
     train::Metrics m = train::evaluate(a->model.resolve_model_dir(), a->data, a->model.classify_options(), a->batch_size,
                                        threads, a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail,
                                        !a->no_progress && !a->common.quiet, a->report);
