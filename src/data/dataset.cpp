@@ -144,7 +144,7 @@ void read_csv(const std::string& path, LabelMap& labels, BadRows mode, Dataset& 
       bad_row(ds, mode, origin, "unknown label '" + fields[lcol] + "'");
       continue;
     }
-    ds.examples.push_back({clean_html_breaks(text::repair_utf8(fields[tcol])), label, -1, origin});
+    ds.examples.push_back({clean_html_breaks(text::repair_utf8(fields[tcol])), label, -1, origin, {}});
   }
 }
 
@@ -170,7 +170,31 @@ void read_jsonl(const std::string& path, LabelMap& labels, BadRows mode, Dataset
       bad_row(ds, mode, origin, "unknown label " + l->dump());
       return;
     }
-    ds.examples.push_back({clean_html_breaks(text::repair_utf8(t->get<std::string>())), label, -1, origin});
+    Example ex{clean_html_breaks(text::repair_utf8(t->get<std::string>())), label, -1, origin, {}};
+    if (auto p = j.find("probs"); p != j.end()) {
+      // Kept by label index for now (the label list may still grow); made dense at the end.
+      if (!p->is_object() || p->empty()) {
+        bad_row(ds, mode, origin, "\"probs\" must be an object of label: probability");
+        return;
+      }
+      double sum = 0;
+      for (auto it = p->begin(); it != p->end(); ++it) {
+        const int k = labels.index(it.key());
+        const double v = it.value().is_number() ? it.value().get<double>() : -1;
+        if (k < 0 || !(v >= 0 && v <= 1)) {
+          bad_row(ds, mode, origin, "\"probs\": " + it.key() + " must be a known label with a probability in [0, 1]");
+          return;
+        }
+        if (static_cast<int>(ex.target.size()) <= k) ex.target.resize(static_cast<size_t>(k) + 1, 0.f);
+        ex.target[static_cast<size_t>(k)] = static_cast<float>(v);
+        sum += v;
+      }
+      if (std::abs(sum - 1.0) > 1e-3) {
+        bad_row(ds, mode, origin, "\"probs\" sum to " + std::to_string(sum) + ", expected 1");
+        return;
+      }
+    }
+    ds.examples.push_back(std::move(ex));
   });
 }
 
@@ -241,11 +265,18 @@ Dataset read_dataset(const std::string& path, const std::vector<std::string>& fi
     auto it_neg = std::find(ds.labels.begin(), ds.labels.end(), "NEGATIVE");
     auto it_pos = std::find(ds.labels.begin(), ds.labels.end(), "POSITIVE");
     if (it_neg != ds.labels.end() && it_pos != ds.labels.end() && it_neg > it_pos) {
-      for (auto& e : ds.examples) e.label = 1 - e.label;
+      for (auto& e : ds.examples) {
+        e.label = 1 - e.label;
+        if (e.target.empty()) continue;
+        e.target.resize(2, 0.f);
+        std::swap(e.target[0], e.target[1]);
+      }
       ds.labels = {"NEGATIVE", "POSITIVE"};
     }
   }
   if (ds.examples.empty()) fail(ErrorCode::kParse, "'" + path + "' holds no labelled examples");
+  for (auto& e : ds.examples)
+    if (!e.target.empty()) e.target.resize(ds.labels.size(), 0.f);
   return ds;
 }
 

@@ -15,6 +15,7 @@ struct Example {
   int label = -1;      // index into the label names
   int rating = -1;     // aclImdb star rating (1-10), -1 if unknown
   std::string origin;  // "file" or "file:line"
+  std::vector<float> target;  // soft target, a probability per label (JSONL "probs"); empty = `label`
 };
 
 struct Dataset {
@@ -26,7 +27,9 @@ struct Dataset {
 enum class BadRows { kSkip, kFail };
 
 // Reads a folder (aclImdb layout: a folder of per-label folders, or a split folder holding
-// pos/neg), a .csv or a .jsonl file. `labels` fixes the label order (e.g. from a model's
+// pos/neg), a .csv or a .jsonl file. A JSONL row may carry a soft target besides its label,
+// "probs": {"NEGATIVE": 0.2, "POSITIVE": 0.8} (probabilities in [0, 1] summing to 1; labels
+// left out get 0), as distillation data does. `labels` fixes the label order (e.g. from a model's
 // id2label); empty = NEGATIVE, POSITIVE for aclImdb and for names that mean them, else the
 // sorted distinct names. Label names match case-insensitively; "pos"/"positive"/"1" style
 // aliases map onto NEGATIVE/POSITIVE.

@@ -282,6 +282,25 @@ double cross_entropy_forward_backward(const float* logits, const int32_t* labels
   return loss / rows;
 }
 
+double soft_cross_entropy_forward_backward(const float* logits, const float* targets, int64_t rows, int64_t classes,
+                                           float* dlogits) {
+  double loss = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* l = logits + r * classes;
+    const float* t = targets + r * classes;
+    double mx = l[0];
+    for (int64_t c = 1; c < classes; ++c) mx = std::max(mx, static_cast<double>(l[c]));
+    double sum = 0;
+    for (int64_t c = 0; c < classes; ++c) sum += std::exp(l[c] - mx);
+    const double lse = mx + std::log(sum);
+    for (int64_t c = 0; c < classes; ++c) {
+      loss -= t[c] * (l[c] - lse);
+      dlogits[r * classes + c] = static_cast<float>((std::exp(l[c] - lse) - t[c]) / rows);
+    }
+  }
+  return loss / rows;
+}
+
 void embed_tokens_backward(const float* dout, const int32_t* ids, const int32_t* positions, int64_t tokens,
                            int64_t dim, float* dword, float* dposition) {
   for (int64_t t = 0; t < tokens; ++t)

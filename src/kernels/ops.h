@@ -59,6 +59,11 @@ void dropout_backward(float* dx, int64_t n, float p, uint64_t seed);  // same ma
 // dlogits = (softmax - onehot) / rows and returns the loss.
 double cross_entropy_forward_backward(const float* logits, const int32_t* labels, int64_t rows, int64_t classes,
                                       float* dlogits);
+// The same against soft targets (rows, classes), each row a probability distribution (e.g. a
+// teacher's, for distillation): loss = mean over rows of -sum_c t_c log softmax(l)_c, dlogits =
+// (softmax - t) / rows. Equals the hard version for one-hot targets.
+double soft_cross_entropy_forward_backward(const float* logits, const float* targets, int64_t rows, int64_t classes,
+                                           float* dlogits);
 
 // Scatter-add of token gradients into embedding tables (rows of `dim`); null tables are skipped.
 void embed_tokens_backward(const float* dout, const int32_t* ids, const int32_t* positions, int64_t tokens,

@@ -35,6 +35,10 @@ struct TrainBatch {
   // cross-entropy over the positions that are not kIgnore, as transformers computes it).
   std::vector<std::vector<int32_t>> mlm_labels;
   static constexpr int32_t kIgnore = -100;
+  // Sequence classification with soft targets (distillation): (sequences, num_labels), each row
+  // a probability distribution; when given, the loss is the cross-entropy against these instead
+  // of `labels` (which still name each row's most likely label).
+  std::vector<float> targets;
 };
 
 enum class Task { kSequenceClassification, kMaskedLM };

@@ -114,9 +114,15 @@ double TrainableDistilBert::forward(const TrainBatch& batch, PassMode mode, uint
     classifier_head_forward(a);
     if (mode != PassMode::kEval) {
       const int64_t B = static_cast<int64_t>(a.seqs.size()), L = config_.num_labels();
-      if (batch.labels.size() != a.seqs.size()) fail(ErrorCode::kInternal, "labels and sequences differ in count");
       a.dlogits.resize(static_cast<size_t>(B * L));
-      a.loss = kernels::cross_entropy_forward_backward(a.logits.data(), batch.labels.data(), B, L, a.dlogits.data());
+      if (!batch.targets.empty()) {
+        if (static_cast<int64_t>(batch.targets.size()) != B * L)
+          fail(ErrorCode::kInternal, "soft targets are not (sequences, labels)");
+        a.loss = kernels::soft_cross_entropy_forward_backward(a.logits.data(), batch.targets.data(), B, L, a.dlogits.data());
+      } else {
+        if (batch.labels.size() != a.seqs.size()) fail(ErrorCode::kInternal, "labels and sequences differ in count");
+        a.loss = kernels::cross_entropy_forward_backward(a.logits.data(), batch.labels.data(), B, L, a.dlogits.data());
+      }
     }
   }
   return a.loss;

@@ -85,6 +85,8 @@ namespace {
 struct Tokenized {
   std::vector<std::vector<int32_t>> ids;
   std::vector<int32_t> labels;
+  std::vector<float> targets;  // (examples, labels) soft targets, one-hot where an example has none;
+                               // empty when no example has one
   size_t tokens = 0;
 };
 
@@ -106,6 +108,16 @@ Tokenized tokenize_all(const text::Tokenizer& tok, const data::Dataset& ds, size
     }
   });
   for (const auto& s : t.ids) t.tokens += s.size();
+  const bool soft = std::any_of(ds.examples.begin(), ds.examples.end(), [](const data::Example& e) { return !e.target.empty(); });
+  if (soft) {
+    const size_t L = ds.labels.size();
+    t.targets.assign(ds.examples.size() * L, 0.f);
+    for (size_t i = 0; i < ds.examples.size(); ++i) {
+      const auto& e = ds.examples[i];
+      if (e.target.empty()) t.targets[i * L + static_cast<size_t>(e.label)] = 1.f;
+      else std::copy(e.target.begin(), e.target.end(), t.targets.begin() + static_cast<long>(i * L));
+    }
+  }
   return t;
 }
 
@@ -263,9 +275,12 @@ class FineTuneObjective : public Objective {
   double micro_batch(size_t index, uint64_t dropout_seed, size_t& tokens) override {
     const auto& idx = batches_[index];
     model::TrainBatch b;
+    const size_t L = static_cast<size_t>(model_.config().num_labels());
     for (size_t i : idx) {
       b.sequences.push_back(tr_.ids[i]);
       b.labels.push_back(tr_.labels[i]);
+      if (!tr_.targets.empty()) b.targets.insert(b.targets.end(), tr_.targets.begin() + static_cast<long>(i * L),
+                                                 tr_.targets.begin() + static_cast<long>((i + 1) * L));
       tokens += tr_.ids[i].size();
     }
     if (!cache_) return model_.forward_backward(b, dropout_seed, nullptr);

@@ -74,3 +74,35 @@ TEST(Dataset, ValidationSplitIsDeterministicAndStratified) {
   EXPECT_EQ(pos, 25);  // 10 % of each label
   EXPECT_EQ(a.examples.size() + av.examples.size(), 1000u);
 }
+
+TEST(Dataset, JsonlSoftTargetsFollowTheLabelOrder) {
+  // POSITIVE is met first, so the reader's own order is POSITIVE, NEGATIVE until the binary
+  // sentiment labels are put in the usual order at the end: the targets must follow.
+  auto p = tmp("soft.jsonl",
+               "{\"text\": \"great\", \"label\": \"POSITIVE\", \"probs\": {\"POSITIVE\": 0.9, \"NEGATIVE\": 0.1}}\n"
+               "{\"text\": \"awful\", \"label\": \"NEGATIVE\"}\n"
+               "{\"text\": \"meh\", \"label\": \"NEGATIVE\", \"probs\": {\"NEGATIVE\": 1}}\n");
+  Dataset d = read_dataset(p);
+  ASSERT_EQ(d.labels, (std::vector<std::string>{"NEGATIVE", "POSITIVE"}));
+  ASSERT_EQ(d.examples.size(), 3u);
+  EXPECT_EQ(d.examples[0].label, 1);
+  ASSERT_EQ(d.examples[0].target.size(), 2u);
+  EXPECT_FLOAT_EQ(d.examples[0].target[0], 0.1f);
+  EXPECT_FLOAT_EQ(d.examples[0].target[1], 0.9f);
+  EXPECT_TRUE(d.examples[1].target.empty());
+  ASSERT_EQ(d.examples[2].target.size(), 2u);  // a label left out gets 0
+  EXPECT_FLOAT_EQ(d.examples[2].target[0], 1.f);
+  EXPECT_FLOAT_EQ(d.examples[2].target[1], 0.f);
+}
+
+TEST(Dataset, BadSoftTargetsAreBadRows) {
+  for (const char* probs : {"{\"POSITIVE\": 0.7, \"NEGATIVE\": 0.7}", "{\"POSITIVE\": 1.5, \"NEGATIVE\": -0.5}",
+                            "{\"NEUTRAL\": 1}", "[0.5, 0.5]", "{}", "{\"POSITIVE\": \"high\"}"}) {
+    auto p = tmp("bad_soft.jsonl", std::string("{\"text\": \"x\", \"label\": \"POSITIVE\", \"probs\": ") + probs +
+                                       "}\n{\"text\": \"y\", \"label\": \"NEGATIVE\"}\n");
+    EXPECT_THROW(read_dataset(p, {"NEGATIVE", "POSITIVE"}, BadRows::kFail), senti::Error) << probs;
+    Dataset d = read_dataset(p, {"NEGATIVE", "POSITIVE"}, BadRows::kSkip);
+    EXPECT_EQ(d.examples.size(), 1u) << probs;
+    EXPECT_EQ(d.skipped, 1u) << probs;
+  }
+}

@@ -103,6 +103,30 @@ TEST(GradCheck, CrossEntropy) {
   }, d, r, "cross-entropy", 1e-2f);
 }
 
+TEST(GradCheck, SoftCrossEntropy) {
+  const int64_t rows = 3, classes = 4;
+  auto logits = randn(rows * classes, 21);
+  const std::vector<float> targets = {0.1f, 0.2f, 0.3f, 0.4f, 0.f, 0.f, 0.5f, 0.5f, 0.25f, 0.25f, 0.25f, 0.25f};
+  std::vector<float> d(rows * classes), scratch(rows * classes);
+  soft_cross_entropy_forward_backward(logits.data(), targets.data(), rows, classes, d.data());
+  std::vector<float> r = {1.f};
+  check(logits, 1, [&](const std::vector<float>& l, std::vector<float>& y) {
+    y[0] = static_cast<float>(soft_cross_entropy_forward_backward(l.data(), targets.data(), rows, classes, scratch.data()));
+  }, d, r, "soft cross-entropy", 1e-2f);
+}
+
+TEST(GradCheck, SoftCrossEntropyOfOneHotTargetsIsTheHardOne) {
+  const int64_t rows = 3, classes = 4;
+  auto logits = randn(rows * classes, 22);
+  const std::vector<int32_t> labels = {2, 0, 3};
+  std::vector<float> onehot(rows * classes, 0.f), d_hard(rows * classes), d_soft(rows * classes);
+  for (int64_t r = 0; r < rows; ++r) onehot[r * classes + labels[r]] = 1.f;
+  const double hard = cross_entropy_forward_backward(logits.data(), labels.data(), rows, classes, d_hard.data());
+  const double soft = soft_cross_entropy_forward_backward(logits.data(), onehot.data(), rows, classes, d_soft.data());
+  EXPECT_NEAR(soft, hard, 1e-12 * std::max(1.0, hard));
+  for (int64_t i = 0; i < rows * classes; ++i) EXPECT_FLOAT_EQ(d_soft[i], d_hard[i]) << i;
+}
+
 TEST(GradCheck, Attention) {
   const int64_t dim = 8, heads = 2;
   std::vector<SequenceSpan> seqs = {{0, 3}, {3, 4}};

@@ -94,6 +94,40 @@ TEST(Trainer, FreezesLearnsAndResumesExactly) {
   EXPECT_NE(read_file(a + "/report.html").find("<svg"), std::string::npos);
 }
 
+// Rewrites a JSONL dataset with a soft target on every row: one-hot (`p` = 1) or the label's
+// probability p, the rest to the other label.
+std::string with_soft_targets(const std::string& path, double p, const std::string& name) {
+  std::ifstream in(path);
+  const std::string out_path = ::testing::TempDir() + "/" + name;
+  std::ofstream out(out_path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const bool pos = line.find("\"POSITIVE\"") != std::string::npos;
+    line.pop_back();  // the closing brace
+    out << line << ", \"probs\": {\"POSITIVE\": " << (pos ? p : 1 - p) << ", \"NEGATIVE\": " << (pos ? 1 - p : p) << "}}\n";
+  }
+  return out_path;
+}
+
+TEST(Trainer, OneHotSoftTargetsTrainExactlyAsHardLabels) {
+  const std::string a = ::testing::TempDir() + "/hard", b = ::testing::TempDir() + "/onehot",
+                    c = ::testing::TempDir() + "/soft";
+  std::system(("rm -rf " + a + " " + b + " " + c).c_str());
+  train::TrainOptions o = options(a);
+  o.epochs = 1;
+  train::train(o);
+  const std::string hard_data = o.data;
+  o.out_dir = b;
+  o.data = with_soft_targets(hard_data, 1.0, "onehot.jsonl");
+  train::train(o);
+  EXPECT_EQ(read_file(a + "/model.safetensors"), read_file(b + "/model.safetensors"));
+  // Softer targets are a different loss: other weights, less confident predictions.
+  o.out_dir = c;
+  o.data = with_soft_targets(hard_data, 0.6, "soft.jsonl");
+  train::train(o);
+  EXPECT_NE(read_file(a + "/model.safetensors"), read_file(c + "/model.safetensors"));
+}
+
 TEST(Trainer, ParsesFreezePolicies) {
   auto p = train::parse_freeze("embeddings,0-3", 6);
   EXPECT_TRUE(p.embeddings);
