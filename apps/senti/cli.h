@@ -52,6 +52,7 @@ Action register_train(CLI::App& app);
 Action register_eval(CLI::App& app);
 Action register_serve(CLI::App& app);
 Action register_pretrain(CLI::App& app);
+Action register_distill_data(CLI::App& app);
 Action register_convert(CLI::App& app);
 Action register_explain(CLI::App& app);
 

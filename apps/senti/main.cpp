@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   actions["train"] = register_train(app);
   actions["eval"] = register_eval(app);
   actions["pretrain"] = register_pretrain(app);
+  actions["distill-data"] = register_distill_data(app);
   actions["serve"] = register_serve(app);
   actions["convert"] = register_convert(app);
   actions["explain"] = register_explain(app);

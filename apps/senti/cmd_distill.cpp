@@ -1,0 +1,52 @@
+// `senti distill-data`: builds distillation data (whole reviews, spans of them, unlabeled texts)
+// with soft targets from a teacher ensemble, for `senti train`; prints counts and the teachers'
+// held-out accuracy as JSON on stdout.
+#include <cstdio>
+
+#include "cli.h"
+#include "train/distill_data.h"
+
+namespace senti::cli {
+
+Action register_distill_data(CLI::App& app) {
+  struct Args {
+    CommonOptions common;
+    train::DistillDataOptions o;
+    bool no_progress = false;
+  };
+  auto a = std::make_shared<Args>();
+  auto& o = a->o;
+  CLI::App* cmd = app.add_subcommand(
+      "distill-data",
+      "Build distillation data for `senti train`: labelled reviews, spans cut from them (sentences, a few sentences, short "
+      "word windows) and unlabeled texts, each with a soft target from a teacher ensemble (a cross-fitted NB-weighted "
+      "word n-gram logistic model, plus any --teacher classifiers)");
+  cmd->add_option("--data", o.data, "Labelled reviews (aclImdb-style folder, .csv or .jsonl), NEGATIVE/POSITIVE")->required();
+  cmd->add_option("--unlabeled", o.unlabeled, "Unlabeled texts: folders of .txt, .jsonl or text files; repeatable");
+  cmd->add_option("--unlabeled-limit", o.unlabeled_limit, "Use at most N unlabeled texts, chosen by seed (0 = all)")->capture_default_str();
+  cmd->add_flag("!--no-unlabeled-whole", o.unlabeled_whole, "Only the spans of unlabeled texts, not the texts themselves");
+  cmd->add_option("--teacher", o.teachers, "A fine-tuned classifier folder to add to the ensemble; repeatable");
+  cmd->add_option("--ngram-weight", o.ngram_weight, "The n-gram teacher's share of the ensemble's log-odds (1 without --teacher)")->capture_default_str();
+  cmd->add_option("--label-weight", o.label_weight, "A labelled review's target: this much of its label, the rest the teacher's")->capture_default_str();
+  cmd->add_option("--spans", o.spans_per_text, "Spans cut from each text")->capture_default_str();
+  cmd->add_option("--validation-fraction", o.validation_fraction, "Labelled reviews held out (validation.jsonl, teacher calibration)")->capture_default_str();
+  cmd->add_option("--folds", o.folds, "Cross-fitting folds of the n-gram teacher")->capture_default_str();
+  cmd->add_option("--ngram-max-n", o.ngram.max_n, "Word n-grams 1..N")->capture_default_str();
+  cmd->add_option("--ngram-l2", o.ngram.l2, "L2 strength of the n-gram logistic regression")->capture_default_str();
+  cmd->add_option("--ngram-epochs", o.ngram.epochs, "SGD epochs of the n-gram logistic regression")->capture_default_str();
+  cmd->add_option("--eval-data", o.eval_data, "Labelled data to report each teacher's accuracy on (never written out)");
+  cmd->add_option("-o,--out", o.out_dir, "Output folder: train.jsonl, validation.jsonl, teacher_report.json")->required();
+  cmd->add_option("--seed", o.seed, "Seed for the split, folds and spans")->capture_default_str();
+  cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
+  add_common_options(*cmd, a->common);
+  return [a] {
+    a->o.threads = apply_common_options(a->common);
+    a->o.progress = !a->no_progress && !a->common.quiet;
+    train::DistillDataResult r = train::make_distill_data(a->o);
+    std::string out = r.to_json() + "\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return kExitOk;
+  };
+}
+
+}  // namespace senti::cli

@@ -1,0 +1,307 @@
+#include "train/distill_data.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <unordered_set>
+
+#include "data/dataset.h"
+#include "data/text_source.h"
+#include "senti/classifier.h"
+#include "train/checkpoint.h"
+#include "util/error.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "util/progress.h"
+
+namespace senti::train {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::vector<std::string_view> split_sentences(std::string_view text) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  auto push = [&](size_t end) {
+    std::string_view s = text.substr(start, end - start);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    if (!s.empty()) out.push_back(s);
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '.' && text[i] != '!' && text[i] != '?') continue;
+    size_t j = i;
+    while (j < text.size() && (text[j] == '.' || text[j] == '!' || text[j] == '?')) ++j;
+    if (j == text.size() || std::isspace(static_cast<unsigned char>(text[j]))) {
+      push(j);
+      start = j;
+    }
+    i = j - 1;
+  }
+  push(text.size());
+  return out;
+}
+
+namespace {
+size_t count_words(std::string_view s) {
+  size_t n = 0;
+  bool in = false;
+  for (char c : s) {
+    const bool space = std::isspace(static_cast<unsigned char>(c));
+    if (!space && !in) ++n;
+    in = !space;
+  }
+  return n;
+}
+
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// The temperature that minimises the log-loss of z / T on labelled log-odds (golden section).
+double fit_temperature(const std::vector<double>& z, const std::vector<int>& y) {
+  auto loss = [&](double t) {
+    double l = 0;
+    for (size_t i = 0; i < z.size(); ++i) {
+      const double s = (y[i] ? 1.0 : -1.0) * z[i] / t;
+      l += s > 0 ? std::log1p(std::exp(-s)) : -s + std::log1p(std::exp(s));
+    }
+    return l;
+  };
+  double a = std::log(1.0 / 16), b = std::log(16.0);
+  const double g = (std::sqrt(5.0) - 1) / 2;
+  for (int it = 0; it < 60; ++it) {
+    const double c = b - g * (b - a), d = a + g * (b - a);
+    if (loss(std::exp(c)) < loss(std::exp(d))) b = d;
+    else a = c;
+  }
+  return std::exp((a + b) / 2);
+}
+
+double accuracy(const std::vector<double>& z, const std::vector<int>& y) {
+  size_t right = 0;
+  for (size_t i = 0; i < z.size(); ++i) right += (z[i] > 0) == (y[i] == 1);
+  return z.empty() ? 0 : static_cast<double>(right) / static_cast<double>(z.size());
+}
+
+// Log-odds of POSITIVE from a transformer classifier, for many texts.
+std::vector<double> classifier_log_odds(const Classifier& clf, const std::vector<std::string_view>& texts, bool progress_on,
+                                        const std::string& what) {
+  const auto& labels = clf.info().labels;
+  const auto pos = std::find(labels.begin(), labels.end(), "POSITIVE"), neg = std::find(labels.begin(), labels.end(), "NEGATIVE");
+  if (labels.size() != 2 || pos == labels.end() || neg == labels.end())
+    fail(ErrorCode::kInvalidArgument, clf.info().path + ": a teacher must classify into NEGATIVE and POSITIVE");
+  const size_t ip = static_cast<size_t>(pos - labels.begin()), in = static_cast<size_t>(neg - labels.begin());
+  std::vector<double> z;
+  z.reserve(texts.size());
+  Progress progress("teacher " + what, texts.size(), "texts", progress_on);
+  // Sorted by length so that a batch holds similar lengths; results put back in order.
+  std::vector<size_t> order(texts.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return texts[a].size() < texts[b].size(); });
+  z.assign(texts.size(), 0.0);
+  const size_t batch = 32;
+  for (size_t i = 0; i < order.size(); i += batch) {
+    std::vector<std::string_view> b;
+    for (size_t k = i; k < std::min(order.size(), i + batch); ++k) b.push_back(texts[order[k]]);
+    auto lg = clf.logits(b);
+    for (size_t k = 0; k < lg.size(); ++k) z[order[i + k]] = static_cast<double>(lg[k][ip]) - lg[k][in];
+    progress.add(b.size());
+  }
+  progress.finish();
+  return z;
+}
+}  // namespace
+
+std::vector<std::string> cut_spans(std::string_view text, int count, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const auto sents = split_sentences(text);
+  std::vector<std::string_view> words;
+  for (size_t i = 0; i < text.size();) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    if (j > i) words.push_back(text.substr(i, j - i));
+    i = j;
+  }
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  for (int attempt = 0; attempt < count * 3 && static_cast<int>(out.size()) < count; ++attempt) {
+    const double r = u(rng);
+    std::string span;
+    if (r < 0.5 && !sents.empty()) {
+      span = std::string(sents[rng() % sents.size()]);
+    } else if (r < 0.8 && sents.size() >= 2) {
+      const size_t n = std::min(sents.size(), size_t{2} + rng() % 2), first = rng() % (sents.size() - n + 1);
+      const char* begin = sents[first].data();
+      const char* end = sents[first + n - 1].data() + sents[first + n - 1].size();
+      span = std::string(begin, static_cast<size_t>(end - begin));
+    } else if (words.size() >= 3) {
+      const size_t n = std::min(words.size(), size_t{3} + rng() % 14), first = rng() % (words.size() - n + 1);
+      const char* begin = words[first].data();
+      const char* end = words[first + n - 1].data() + words[first + n - 1].size();
+      span = std::string(begin, static_cast<size_t>(end - begin));
+    }
+    if (count_words(span) < 2 || span.size() == text.size() || !seen.insert(span).second) continue;
+    out.push_back(std::move(span));
+  }
+  return out;
+}
+
+std::string DistillDataResult::to_json() const {
+  auto scores = [](const std::vector<TeacherScore>& v) {
+    json a = json::array();
+    for (const auto& s : v) a.push_back({{"teacher", s.name}, {"accuracy", s.accuracy}, {"n", s.n}});
+    return a;
+  };
+  return json{{"reviews", reviews}, {"spans", spans}, {"unlabeled", unlabeled}, {"unlabeled_spans", unlabeled_spans},
+              {"validation", validation}, {"validation_accuracy", scores(validation_scores)},
+              {"eval_accuracy", scores(eval_scores)}}
+      .dump();
+}
+
+DistillDataResult make_distill_data(const DistillDataOptions& o) {
+  if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "an output folder is required");
+  if (o.folds < 2) fail(ErrorCode::kInvalidArgument, "cross-fitting needs at least 2 folds");
+  if (!(o.ngram_weight >= 0 && o.ngram_weight <= 1) || !(o.label_weight >= 0 && o.label_weight <= 1))
+    fail(ErrorCode::kInvalidArgument, "the n-gram and label weights must lie in [0, 1]");
+  fs::create_directories(o.out_dir);
+  const std::vector<std::string> kLabels = {"NEGATIVE", "POSITIVE"};
+  data::Dataset all = data::read_dataset(o.data, kLabels), train_ds, val_ds;
+  data::split_validation(all, o.validation_fraction, o.seed, train_ds, val_ds);
+  if (val_ds.examples.empty()) fail(ErrorCode::kInvalidArgument, "the validation fraction leaves no held-out review");
+  all = {};
+
+  // Every text the teachers score, by kind.
+  enum Kind { kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kEval };
+  struct Item {
+    std::string text;
+    Kind kind;
+    int label;  // -1 when unknown
+    int fold;   // the n-gram model that scores it (-1: the one trained on everything)
+  };
+  std::vector<Item> items;
+  std::mt19937_64 rng(o.seed ^ 0xd15711ull);
+  std::vector<int> fold_of(train_ds.examples.size());
+  for (size_t i = 0; i < fold_of.size(); ++i) fold_of[i] = static_cast<int>(i % static_cast<size_t>(o.folds));
+  std::shuffle(fold_of.begin(), fold_of.end(), rng);
+  for (size_t i = 0; i < train_ds.examples.size(); ++i) {
+    const auto& e = train_ds.examples[i];
+    items.push_back({e.text, kReview, e.label, fold_of[i]});
+    for (auto& s : cut_spans(e.text, o.spans_per_text, mix_seed(o.seed, i))) items.push_back({std::move(s), kSpan, -1, fold_of[i]});
+  }
+  if (!o.unlabeled.empty()) {
+    std::vector<std::string> texts;
+    for (const auto& path : o.unlabeled)
+      data::for_each_text(path, [&](std::string_view t, const std::string&) { texts.emplace_back(t); });
+    if (o.unlabeled_limit > 0 && texts.size() > o.unlabeled_limit) {
+      std::shuffle(texts.begin(), texts.end(), rng);
+      texts.resize(o.unlabeled_limit);
+    }
+    for (size_t i = 0; i < texts.size(); ++i) {
+      for (auto& s : cut_spans(texts[i], o.spans_per_text, mix_seed(o.seed ^ 0x0a5e7ull, i)))
+        items.push_back({std::move(s), kUnlabeledSpan, -1, -1});
+      if (o.unlabeled_whole) items.push_back({std::move(texts[i]), kUnlabeled, -1, -1});
+    }
+  }
+  for (const auto& e : val_ds.examples) items.push_back({e.text, kValidation, e.label, -1});
+  if (!o.eval_data.empty())
+    for (const auto& e : data::read_dataset(o.eval_data, kLabels).examples) items.push_back({e.text, kEval, e.label, -1});
+  log::info("distillation data: " + std::to_string(items.size()) + " texts to score");
+
+  std::vector<std::string_view> val_texts;
+  std::vector<int> val_labels;
+  for (const auto& it : items)
+    if (it.kind == kValidation) {
+      val_texts.push_back(it.text);
+      val_labels.push_back(it.label);
+    }
+
+  // The n-gram teacher: one model per fold (trained on the other folds) and one on everything.
+  std::vector<double> z_ngram(items.size());
+  for (int f = -1; f < o.folds; ++f) {
+    std::vector<std::string_view> texts;
+    std::vector<int> labels;
+    for (size_t i = 0; i < train_ds.examples.size(); ++i)
+      if (f < 0 || fold_of[i] != f) {
+        texts.push_back(train_ds.examples[i].text);
+        labels.push_back(train_ds.examples[i].label);
+      }
+    NgramTeacher t = NgramTeacher::train(texts, labels, o.ngram);
+    t.calibrate(val_texts, val_labels);
+    for (size_t i = 0; i < items.size(); ++i)
+      if (items[i].fold == f) z_ngram[i] = t.logit(items[i].text);
+    log::info("n-gram teacher " + (f < 0 ? std::string("(all folds)") : "without fold " + std::to_string(f)) +
+              ": temperature " + std::to_string(t.temperature()));
+  }
+
+  // Transformer teachers, each calibrated on the held-out reviews.
+  std::vector<std::string_view> all_texts;
+  for (const auto& it : items) all_texts.push_back(it.text);
+  std::vector<std::vector<double>> z_tf;
+  for (const auto& dir : o.teachers) {
+    auto clf = Classifier::load(dir, {o.threads});
+    std::vector<double> z = classifier_log_odds(*clf, all_texts, o.progress, fs::path(dir).filename().string());
+    std::vector<double> zv;
+    for (size_t i = 0; i < items.size(); ++i)
+      if (items[i].kind == kValidation) zv.push_back(z[i]);
+    const double temp = fit_temperature(zv, val_labels);
+    for (double& v : z) v /= temp;
+    log::info("teacher " + dir + ": temperature " + std::to_string(temp));
+    z_tf.push_back(std::move(z));
+  }
+  const double w = z_tf.empty() ? 1.0 : o.ngram_weight;
+  std::vector<double> z_ens(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    double tf = 0;
+    for (const auto& z : z_tf) tf += z[i];
+    z_ens[i] = w * z_ngram[i] + (z_tf.empty() ? 0.0 : (1 - w) * tf / static_cast<double>(z_tf.size()));
+  }
+
+  DistillDataResult r;
+  auto score = [&](Kind kind, std::vector<TeacherScore>& out) {
+    auto one = [&](const std::string& name, const std::vector<double>& z) {
+      std::vector<double> zs;
+      std::vector<int> ys;
+      for (size_t i = 0; i < items.size(); ++i)
+        if (items[i].kind == kind) {
+          zs.push_back(z[i]);
+          ys.push_back(items[i].label);
+        }
+      if (!zs.empty()) out.push_back({name, accuracy(zs, ys), zs.size()});
+    };
+    one("ngram", z_ngram);
+    for (size_t t = 0; t < z_tf.size(); ++t) one(o.teachers[t], z_tf[t]);
+    one("ensemble", z_ens);
+  };
+  score(kValidation, r.validation_scores);
+  score(kEval, r.eval_scores);
+
+  // The files.
+  std::string train_out, val_out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Item& it = items[i];
+    if (it.kind == kEval) continue;
+    if (it.kind == kValidation) {
+      val_out += json{{"text", it.text}, {"label", kLabels[static_cast<size_t>(it.label)]}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+      ++r.validation;
+      continue;
+    }
+    double p = sigmoid(z_ens[i]);
+    if (it.kind == kReview) p = o.label_weight * it.label + (1 - o.label_weight) * p;
+    static const char* kKinds[] = {"review", "span", "unlabeled", "unlabeled-span"};
+    json row = {{"text", it.text}, {"label", p >= 0.5 ? "POSITIVE" : "NEGATIVE"},
+                {"probs", {{"NEGATIVE", 1 - p}, {"POSITIVE", p}}}, {"kind", kKinds[it.kind]}};
+    train_out += row.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    (it.kind == kReview ? r.reviews : it.kind == kSpan ? r.spans : it.kind == kUnlabeled ? r.unlabeled : r.unlabeled_spans)++;
+  }
+  write_file_atomic(o.out_dir + "/train.jsonl", train_out);
+  write_file_atomic(o.out_dir + "/validation.jsonl", val_out);
+  write_file_atomic(o.out_dir + "/teacher_report.json", r.to_json() + "\n");
+  return r;
+}
+
+}  // namespace senti::train

@@ -1,0 +1,159 @@
+// Distillation data: sentence splitting and span cutting, the n-gram teacher (learns a
+// synthetic task, a text without known n-grams is a balanced 0 log-odds, temperature fitted),
+// make_distill_data's files (soft targets senti train reads back), and the behaviour suite
+// reader and scorer on the tiny golden classifier.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "data/dataset.h"
+#include "senti/classifier.h"
+#include "test_util.h"
+#include "train/distill_data.h"
+#include "train/ngram_teacher.h"
+#include "train/suite.h"
+#include "util/error.h"
+#include "util/file.h"
+
+using namespace senti;
+using namespace senti::train;
+
+namespace {
+std::string write(const std::string& name, const std::string& content) {
+  std::string p = ::testing::TempDir() + "/" + name;
+  std::ofstream(p, std::ios::binary) << content;
+  return p;
+}
+
+// Two-word sentiment reviews, as the trainer test makes them.
+std::string synthetic(int n) {
+  const char* pos[] = {"great", "wonderful", "good", "fun", "best", "loved"};
+  const char* neg[] = {"bad", "awful", "terrible", "boring", "worst", "hated"};
+  std::string s;
+  for (int i = 0; i < n; ++i) {
+    const bool p = i % 2 == 0;
+    s += std::string("{\"text\": \"The movie was ") + (p ? pos[i % 6] : neg[i % 6]) + ". The acting was " +
+         (p ? pos[(i / 2) % 6] : neg[(i / 2) % 6]) + " and the plot was fine. I saw it on day " + std::to_string(i) +
+         ".\", \"label\": \"" + (p ? "POSITIVE" : "NEGATIVE") + "\"}\n";
+  }
+  return s;
+}
+}  // namespace
+
+TEST(Distill, SplitsSentencesAtTerminalPunctuationFollowedBySpace) {
+  auto s = split_sentences("Great film. Loved it!! Really?  Rated 3.5 stars... the end");
+  ASSERT_EQ(s.size(), 5u);
+  EXPECT_EQ(s[0], "Great film.");
+  EXPECT_EQ(s[1], "Loved it!!");
+  EXPECT_EQ(s[2], "Really?");
+  EXPECT_EQ(s[3], "Rated 3.5 stars...");  // "3.5" is not cut: no space after its '.'
+  EXPECT_EQ(s[4], "the end");
+  EXPECT_TRUE(split_sentences("   ").empty());
+}
+
+TEST(Distill, SpansAreDeterministicSubstringsOfAtLeastTwoWords) {
+  const std::string text = "The first act drags. The second act is wonderful! Then the ending falls apart. "
+                           "Still, the music is lovely and the cast does well.";
+  auto a = cut_spans(text, 6, 7), b = cut_spans(text, 6, 7);
+  EXPECT_EQ(a, b);
+  ASSERT_GE(a.size(), 3u);
+  EXPECT_LE(a.size(), 6u);
+  for (const auto& s : a) {
+    EXPECT_NE(text.find(s), std::string::npos) << s;
+    EXPECT_NE(s, text);
+    EXPECT_NE(s.find(' '), std::string::npos) << s;
+  }
+  EXPECT_TRUE(cut_spans("Fine.", 4, 1).empty());  // one word: nothing to cut
+}
+
+TEST(Distill, NgramTeacherLearnsAndKnowsNothingOfUnseenWords) {
+  std::vector<std::string> texts;
+  std::vector<int> labels;
+  data::Dataset d = data::read_dataset(write("ngram.jsonl", synthetic(200)), {"NEGATIVE", "POSITIVE"});
+  for (const auto& e : d.examples) {
+    texts.push_back(e.text);
+    labels.push_back(e.label);
+  }
+  std::vector<std::string_view> views(texts.begin(), texts.end());
+  NgramTeacherOptions o;
+  o.hash_bits = 16;
+  NgramTeacher t = NgramTeacher::train(views, labels, o);
+  EXPECT_GT(t.logit("It was wonderful, the best."), 0.5);
+  EXPECT_LT(t.logit("It was awful, the worst."), -0.5);
+  EXPECT_EQ(t.logit(""), 0.0);
+  EXPECT_EQ(t.logit("zyxw qvut"), 0.0);
+  t.calibrate(views, labels);
+  EXPECT_GT(t.temperature(), 0.0);
+  EXPECT_TRUE(std::isfinite(t.temperature()));
+  // Features: each n-gram once, case-insensitive, "!" and "?" are tokens.
+  auto f = NgramTeacher::features("Good good GOOD!", 1, 16);
+  EXPECT_EQ(f.size(), 2u);
+  EXPECT_EQ(NgramTeacher::features("a b c", 3, 16).size(), 6u);
+}
+
+TEST(Distill, WritesSoftTargetsThatTrainingReadsBack) {
+  DistillDataOptions o;
+  o.data = write("distill.jsonl", synthetic(200));
+  o.out_dir = ::testing::TempDir() + "/distill_out";
+  o.validation_fraction = 0.1;
+  o.ngram.hash_bits = 16;
+  o.spans_per_text = 3;
+  o.progress = false;
+  DistillDataResult r = make_distill_data(o);
+  EXPECT_EQ(r.reviews, 180u);
+  EXPECT_EQ(r.validation, 20u);
+  EXPECT_GT(r.spans, 180u);
+  ASSERT_EQ(r.validation_scores.size(), 2u);  // the n-gram teacher and the ensemble
+  EXPECT_GE(r.validation_scores[0].accuracy, 0.9);
+  data::Dataset train = data::read_dataset(o.out_dir + "/train.jsonl");
+  ASSERT_EQ(train.examples.size(), r.reviews + r.spans);
+  for (const auto& e : train.examples) {
+    ASSERT_EQ(e.target.size(), 2u);
+    EXPECT_NEAR(e.target[0] + e.target[1], 1.0, 1e-5);
+    EXPECT_EQ(e.label, e.target[1] >= 0.5f ? 1 : 0);
+  }
+  EXPECT_EQ(data::read_dataset(o.out_dir + "/validation.jsonl").examples.size(), 20u);
+  EXPECT_TRUE(file_exists(o.out_dir + "/teacher_report.json"));
+  o.data = write("distill_bad.jsonl", "{\"text\": \"x\", \"label\": \"NEUTRAL\"}\n");
+  EXPECT_THROW(make_distill_data(o), Error);
+}
+
+TEST(Suite, ReadsCasesAndScoresEachCapability) {
+  const std::string path = write("suite.jsonl",
+                                 "{\"id\": \"a\", \"capability\": \"short\", \"text\": \"good\", \"label\": \"POSITIVE\"}\n"
+                                 "{\"id\": \"b\", \"capability\": \"short\", \"text\": \"bad\", \"label\": \"NEGATIVE\"}\n"
+                                 "{\"id\": \"c\", \"capability\": \"neutral\", \"text\": \"\", \"label\": \"NEUTRAL\"}\n"
+                                 "{\"id\": \"d\", \"capability\": \"invariance\", \"text\": \"GOOD\", \"label\": "
+                                 "\"POSITIVE\", \"same_as\": \"good\"}\n");
+  auto cases = read_suite(path);
+  ASSERT_EQ(cases.size(), 4u);
+  EXPECT_EQ(cases[3].same_as, "good");
+  auto clf = Classifier::load(test::source_dir() + "/tests/fixtures/models/tiny-2label", {.threads = 1});
+  SuiteResult r = run_suite(*clf, cases, {});
+  ASSERT_EQ(r.capabilities.size(), 3u);
+  EXPECT_EQ(r.capabilities[0].name, "short");
+  EXPECT_EQ(r.capabilities[0].total, 2u);
+  EXPECT_EQ(r.all.total, 4u);
+  // A random tiny model: whatever it predicts, the two short cases cannot both pass unless it
+  // tells them apart, and each outcome is consistent with its probability.
+  size_t passed = 0;
+  for (const auto& o : r.outcomes) {
+    passed += o.passed;
+    if (o.c->label == "NEUTRAL") EXPECT_EQ(o.passed, o.p_positive >= kNeutralLow && o.p_positive <= kNeutralHigh);
+    else if (o.c->same_as.empty()) EXPECT_EQ(o.passed, o.predicted == o.c->label);
+    if (!o.passed) EXPECT_FALSE(o.why.empty());
+  }
+  EXPECT_EQ(passed, r.all.passed);
+  EXPECT_NE(r.to_json().find("\"capabilities\""), std::string::npos);
+  EXPECT_NE(r.table().find("short"), std::string::npos);
+  // Errors name the file and line.
+  try {
+    read_suite(write("bad_suite.jsonl", "{\"id\": \"a\", \"text\": \"x\", \"label\": \"POSITIVE\"}\n"));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad_suite.jsonl:1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("capability"), std::string::npos) << e.what();
+  }
+  auto bad_label = read_suite(write("bad_label.jsonl", "{\"id\": \"a\", \"capability\": \"x\", \"text\": \"x\", \"label\": \"MAYBE\"}\n"));
+  EXPECT_THROW(run_suite(*clf, bad_label, {}), Error);
+}
