@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# Trains senti's default model from the IMDb archive, end to end in C++ on this machine:
-#   1. a WordPiece vocabulary trained on the 25,000 IMDb training reviews only;
-#   2. masked-LM pretraining of a small DistilBERT on the training reviews only (never test);
-#   3. fine-tuning for sentiment (FREEZE picks the frozen lower layers, their output cached in
-#      bf16; the default freezes nothing: tools/measure-default-model.sh's ablation measured
-#      every frozen layer costing accuracy with this encoder, see models/default/README.md);
-#   4. the weights stored as F16, evaluated on all 25,000 test reviews, copied to models/default.
+# Trains senti's default model from the IMDb archives, end to end in C++ on this machine:
+#   1. the data: the labelled reviews (train and test) and, when its archive is there, the
+#      49,730 unlabeled reviews (pretraining and distillation text; never test text);
+#   2. a WordPiece vocabulary trained on the training + unlabeled reviews;
+#   3. masked-LM pretraining of a small DistilBERT on the same text (ENCODER=DIR skips 2-3 and
+#      starts from a pretrained encoder, e.g. models/encoder);
+#   4. a teacher: fine-tuning on whole reviews (the previous recipe's model);
+#   5. distillation data: whole reviews, spans cut from them and unlabeled reviews, with soft
+#      targets from the teacher ensemble (a cross-fitted word n-gram model + the teacher);
+#   6. the student: fine-tuning the pretrained encoder on the distillation data;
+#   7. F16 weights, evaluation on all 25,000 test reviews and on the behavioural suite;
+#      copied to models/default (INSTALL=0 leaves it alone).
 # Every stage resumes: rerun the script after an interruption and finished stages are skipped,
 # an interrupted pretraining or fine-tuning continues from its last checkpoint.
 # Usage: tools/train-default-model.sh [ARCHIVE] [WORK_DIR]
-#   ARCHIVE   aclImdb-labeled.tar.gz (default ../shared/data/aclImdb-labeled.tar.gz)
+#   ARCHIVE   aclImdb-labeled.tar.gz (default ../shared/data/aclImdb-labeled.tar.gz); the
+#             unlabeled reviews are read from aclImdb-unsup.tar.gz beside it (UNSUP=0: without)
 #   WORK_DIR  scratch folder (default /tmp/senti-default)
-# Environment: THREADS (default: all), INSTALL=0 to leave models/default alone, BF16=0 for f32
-# matrix products (the default, bf16 with f32 accumulation, kept the loss curve over 400
-# pretraining steps and is ~10 % faster); the model's shape and schedule below (VOCAB, DIM,
-# LAYERS, HEADS, HIDDEN, PRE_EPOCHS, PRE_LEN, FT_EPOCHS, FT_LEN, FREEZE).
+# Environment: THREADS (default: all), BF16=0 for f32 matrix products, the model's shape and
+# schedule below (VOCAB, DIM, LAYERS, HEADS, HIDDEN, PRE_EPOCHS, PRE_LEN, FT_EPOCHS, FT_LEN,
+# FREEZE), distillation (SPANS, UNSUP_LIMIT, LABEL_WEIGHT, NGRAM_WEIGHT), DISTILL=0 for the
+# previous recipe (stage 4's model is the result).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 archive=${1:-$root/../shared/data/aclImdb-labeled.tar.gz}
+unsup_archive=$(dirname "$archive")/aclImdb-unsup.tar.gz
 work=${2:-/tmp/senti-default}
 threads=${THREADS:-0}
 t_arg=()
@@ -36,58 +43,96 @@ stage() {  # name: logs the time the previous stage took
   stage_start=$now
 }
 
-# The model: small enough to pretrain on 25k reviews four times over in about an hour on 2 cores.
+# The model: 4 layers of 256, small enough to pretrain on 75k reviews in about an hour on 2 cores.
 VOCAB=${VOCAB:-16000}
 DIM=${DIM:-256}
 LAYERS=${LAYERS:-4}
 HEADS=${HEADS:-4}
 HIDDEN=${HIDDEN:-1024}
-PRE_EPOCHS=${PRE_EPOCHS:-4}
+PRE_EPOCHS=${PRE_EPOCHS:-1}
 PRE_LEN=${PRE_LEN:-128}
 FT_EPOCHS=${FT_EPOCHS:-1}
 FT_LEN=${FT_LEN:-512}
 FREEZE=${FREEZE:-none}
+SPANS=${SPANS:-4}
+UNSUP_LIMIT=${UNSUP_LIMIT:-0}
+LABEL_WEIGHT=${LABEL_WEIGHT:-0.5}
+NGRAM_WEIGHT=${NGRAM_WEIGHT:-0.5}
+UNSUP=${UNSUP:-1}
+[ -f "$unsup_archive" ] || UNSUP=0
 
-stage "1/5 data"
+stage "1/7 data"
 if [ ! -d "$work/aclImdb/test" ]; then
   tar -xzf "$archive" -C "$work" aclImdb/train/pos aclImdb/train/neg aclImdb/test/pos aclImdb/test/neg
 fi
-
-stage "2/5 vocabulary ($VOCAB WordPiece tokens, training reviews only)"
-mkdir -p "$work/base"
-if [ ! -f "$work/base/vocab.txt" ]; then
-  "$senti" vocab --data "$work/aclImdb/train" --size "$VOCAB" --out "$work/base/vocab.txt" "${t_arg[@]}"
+if [ "$UNSUP" = 1 ] && [ ! -d "$work/aclImdb/train/unsup" ]; then
+  tar -xzf "$unsup_archive" -C "$work" aclImdb/train/unsup
 fi
-cat >"$work/base/config.json" <<JSON
+pre_data="$work/aclImdb/train"  # pos + neg (+ unsup): the folder's .txt files, recursively
+
+if [ -n "${ENCODER:-}" ]; then
+  stage "2-3/7 pretrained encoder: $ENCODER"
+  encoder=$ENCODER
+else
+  stage "2/7 vocabulary ($VOCAB WordPiece tokens, training + unlabeled reviews)"
+  mkdir -p "$work/base"
+  if [ ! -f "$work/base/vocab.txt" ]; then
+    "$senti" vocab --data "$pre_data" --size "$VOCAB" --out "$work/base/vocab.txt" "${t_arg[@]}"
+  fi
+  cat >"$work/base/config.json" <<JSON
 {"model_type": "distilbert", "architectures": ["DistilBertForMaskedLM"], "dim": $DIM, "n_layers": $LAYERS,
  "n_heads": $HEADS, "hidden_dim": $HIDDEN, "max_position_embeddings": 512, "vocab_size": $VOCAB,
  "dropout": 0.1, "attention_dropout": 0.1, "activation": "gelu", "initializer_range": 0.02, "pad_token_id": 0}
 JSON
-
-stage "3/5 masked-LM pretraining (training reviews only)"
-if [ ! -f "$work/mlm/pretrain_metrics.json" ]; then
-  "$senti" pretrain --config "$work/base/config.json" --tokenizer "$work/base" --data "$work/aclImdb/train" \
-    -o "$work/mlm" --epochs "$PRE_EPOCHS" --max-length "$PRE_LEN" -b 64 --lr 1e-3 --warmup-ratio 0.05 \
-    --save-steps 100 --resume "${t_arg[@]}" "${bf16_arg[@]}" | tee "$work/pretrain.json"
+  stage "3/7 masked-LM pretraining (training + unlabeled reviews)"
+  if [ ! -f "$work/mlm/pretrain_metrics.json" ]; then
+    "$senti" pretrain --config "$work/base/config.json" --tokenizer "$work/base" --data "$pre_data" \
+      -o "$work/mlm" --epochs "$PRE_EPOCHS" --max-length "$PRE_LEN" -b 64 --lr 1e-3 --warmup-ratio 0.05 \
+      --save-steps 100 --resume "${t_arg[@]}" "${bf16_arg[@]}" | tee "$work/pretrain.json"
+  fi
+  encoder=$work/mlm
 fi
 
-stage "4/5 fine-tuning (frozen: $FREEZE)"
-if [ ! -f "$work/clf/eval_results.json" ] || [ ! -f "$work/clf/training_metrics.json" ]; then
-  "$senti" train -m "$work/mlm" --data "$work/aclImdb/train" -o "$work/clf" --epochs "$FT_EPOCHS" \
-    --max-length "$FT_LEN" --truncation head+tail -b 32 --lr 3e-4 --freeze "$FREEZE" --validation-fraction 0.04 \
-    --save-steps 100 --resume "${t_arg[@]}" "${bf16_arg[@]}" | tee "$work/train.json"
+finetune() {  # base data out [extra args]: one fine-tuning run of the recipe
+  local base=$1 data=$2 out=$3
+  shift 3
+  if [ ! -f "$out/eval_results.json" ] || [ ! -f "$out/training_metrics.json" ]; then
+    "$senti" train -m "$base" --data "$data" -o "$out" --epochs "$FT_EPOCHS" --max-length "$FT_LEN" \
+      --truncation head+tail -b 32 --lr 3e-4 --freeze "$FREEZE" --save-steps 100 --resume "${t_arg[@]}" \
+      "${bf16_arg[@]}" "$@" | tee "$out.json"
+  fi
+}
+
+stage "4/7 teacher: fine-tuning on whole reviews (frozen: $FREEZE)"
+finetune "$encoder" "$work/aclImdb/train" "$work/teacher" --validation-fraction 0.04
+result=$work/teacher
+
+if [ "${DISTILL:-1}" = 1 ]; then
+  stage "5/7 distillation data ($SPANS spans a text, unlabeled: $UNSUP, teachers: n-gram + stage 4)"
+  unsup_args=()
+  [ "$UNSUP" = 1 ] && unsup_args=(--unlabeled "$work/aclImdb/train/unsup" --unlabeled-limit "$UNSUP_LIMIT")
+  if [ ! -f "$work/distill/teacher_report.json" ]; then
+    "$senti" distill-data --data "$work/aclImdb/train" "${unsup_args[@]}" --teacher "$work/teacher" \
+      --spans "$SPANS" --label-weight "$LABEL_WEIGHT" --ngram-weight "$NGRAM_WEIGHT" --eval-data "$work/aclImdb/test" \
+      -o "$work/distill" "${t_arg[@]}" | tee "$work/distill.json"
+  fi
+  stage "6/7 student: fine-tuning the encoder on the distillation data"
+  finetune "$encoder" "$work/distill/train.jsonl" "$work/student" --eval-data "$work/distill/validation.jsonl"
+  result=$work/student
 fi
 
-stage "5/5 F16 weights and evaluation on the 25,000 test reviews"
+stage "7/7 F16 weights, evaluation on the 25,000 test reviews and the behavioural suite"
 rm -rf "$work/default"
-"$senti" convert -m "$work/clf" -o "$work/default" --dtype f16
+"$senti" convert -m "$result" -o "$work/default" --dtype f16
 rm -f "$work/default/eval_results.json"
 "$senti" eval -m "$work/default" --data "$work/aclImdb/test" "${t_arg[@]}" | tee "$work/test_metrics.json"
+"$senti" eval -m "$work/default" --suite "$root/tests/behaviour/sentiment.jsonl" "${t_arg[@]}" >"$work/suite.json"
 stage "done"
 if [ "${INSTALL:-1}" = 1 ]; then
   mkdir -p "$root/models/default"
   for f in config.json model.safetensors vocab.txt tokenizer_config.json; do cp "$work/default/$f" "$root/models/default/"; done
   cp "$work/test_metrics.json" "$root/models/default/test_metrics.json"
+  cp "$work/suite.json" "$root/models/default/measurements/suite.json"
   cp "$work/recipe.log" "$root/models/default/recipe.log"
   log "installed into models/default"
 fi
