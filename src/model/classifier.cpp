@@ -29,7 +29,6 @@ struct Classifier::Impl {
   mutable model::Workspace workspace;
   mutable std::mutex mutex;       // the model and its workspace
   mutable std::mutex pool_mutex;  // the tokenizing pool
-  int32_t cls_id = -1, sep_id = -1;
 
   // Token windows for one text: one (truncated) window, or several when a sliding window is on.
   void windows(std::string_view text, const ClassifyOptions& o, TokenizedText& result) const {
@@ -46,28 +45,8 @@ struct Classifier::Impl {
       result.tokens = e.ids.size();
       return;
     }
-    text::EncodeOptions eo;
-    eo.add_special_tokens = false;
-    text::Encoding content = tokenizer->encode(text, eo);
-    const size_t specials = tokenizer->num_special_tokens();
-    const size_t window = std::min(o.window, max_len);
-    if (window <= specials + 1) fail(ErrorCode::kInvalidArgument, "window must exceed the special tokens");
-    const size_t span = window - specials;
-    if (o.stride >= span) fail(ErrorCode::kInvalidArgument, "stride must be smaller than the window's content");
-    const size_t step = span - o.stride;
-    const size_t n = content.ids.size();
-    for (size_t start = 0;; start += step) {
-      size_t end = std::min(n, start + span);
-      std::vector<int32_t> ids;
-      ids.reserve(end - start + specials);
-      for (const auto& piece : tokenizer->config().single_template) {
-        if (piece.is_sequence) ids.insert(ids.end(), content.ids.begin() + start, content.ids.begin() + end);
-        else ids.insert(ids.end(), piece.ids.begin(), piece.ids.end());
-      }
-      result.tokens += ids.size();
-      out.push_back(std::move(ids));
-      if (end >= n) break;
-    }
+    out = tokenizer->encode_windows(text, std::min(o.window, max_len), o.stride);
+    for (const auto& w : out) result.tokens += w.size();
   }
 };
 

@@ -279,6 +279,31 @@ Encoding Tokenizer::encode(std::string_view text, const EncodeOptions& options) 
   return out;
 }
 
+std::vector<std::vector<int32_t>> Tokenizer::encode_windows(std::string_view text, size_t max_length,
+                                                            size_t stride) const {
+  Encoding content;
+  tokenize(text, content);
+  const size_t specials = num_special_tokens();
+  if (max_length <= specials + 1) fail(ErrorCode::kInvalidArgument, "window must exceed the special tokens");
+  const size_t span = max_length - specials;
+  if (stride >= span) fail(ErrorCode::kInvalidArgument, "stride must be smaller than the window's content");
+  const size_t step = span - stride, n = content.ids.size();
+  std::vector<std::vector<int32_t>> out;
+  for (size_t start = 0;; start += step) {
+    const size_t end = std::min(n, start + span);
+    std::vector<int32_t> ids;
+    ids.reserve(end - start + specials);
+    for (const auto& piece : config_.single_template) {
+      if (piece.is_sequence) ids.insert(ids.end(), content.ids.begin() + static_cast<long>(start), content.ids.begin() + static_cast<long>(end));
+      else ids.insert(ids.end(), piece.ids.begin(), piece.ids.end());
+    }
+    if (config_.single_template.empty()) ids.assign(content.ids.begin() + static_cast<long>(start), content.ids.begin() + static_cast<long>(end));
+    out.push_back(std::move(ids));
+    if (end >= n) break;
+  }
+  return out;
+}
+
 std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string_view>& texts,
                                               const EncodeOptions& options,
                                               const PaddingOptions& padding,

@@ -59,6 +59,11 @@ class Tokenizer {
 
   Encoding encode(std::string_view text, const EncodeOptions& options) const;
   Encoding encode(std::string_view text) const { return encode(text, default_options()); }
+  // Token-id windows over a text, as the Hugging Face tokenizer's stride / overflowing tokens cut
+  // it: the content tokens in pieces of at most max_length minus the template's special tokens,
+  // consecutive pieces sharing `stride` tokens, each framed by the post-processor's template. A
+  // text that fits (an empty one included) is one window.
+  std::vector<std::vector<int32_t>> encode_windows(std::string_view text, size_t max_length, size_t stride) const;
   // Encodes texts on the pool's threads (nullptr: this thread), then pads as asked.
   std::vector<Encoding> encode_batch(const std::vector<std::string_view>& texts,
                                      const EncodeOptions& options, const PaddingOptions& padding,

@@ -55,30 +55,18 @@ struct Windows {
   size_t tokens = 0;
 };
 
-// Each text's tokens cut into consecutive windows of at most max_length - 2, framed by [CLS] and
-// [SEP]; a last piece shorter than 8 tokens joins nothing and is dropped unless it is the whole text.
+// Each text's tokens cut into consecutive windows of at most max_length tokens framed by the
+// tokenizer's template ([CLS] … [SEP]); a last piece of fewer than 8 content tokens is dropped
+// unless it is the whole text; a text without tokens gives none.
 Windows make_windows(const text::Tokenizer& tok, const std::vector<std::string>& texts, size_t max_length,
                      ThreadPool& pool) {
-  const int32_t cls = tok.token_to_id("[CLS]"), sep = tok.token_to_id("[SEP]");
-  if (cls < 0 || sep < 0) fail(ErrorCode::kInvalidArgument, "the tokenizer has no [CLS] or [SEP] token");
   std::vector<std::vector<std::vector<int32_t>>> per_text(texts.size());
-  text::EncodeOptions eo;
-  eo.add_special_tokens = false;
-  const size_t span = max_length - 2;
+  const size_t specials = tok.num_special_tokens();
   pool.parallel_for(texts.size(), 32, [&](size_t b, size_t e, int) {
     for (size_t i = b; i < e; ++i) {
-      auto enc = tok.encode(texts[i], eo);
-      const size_t n = enc.ids.size();
-      for (size_t start = 0; start < n; start += span) {
-        const size_t end = std::min(n, start + span);
-        if (end - start < 8 && start > 0) break;
-        std::vector<int32_t> w;
-        w.reserve(end - start + 2);
-        w.push_back(cls);
-        w.insert(w.end(), enc.ids.begin() + static_cast<long>(start), enc.ids.begin() + static_cast<long>(end));
-        w.push_back(sep);
-        per_text[i].push_back(std::move(w));
-      }
+      per_text[i] = tok.encode_windows(texts[i], max_length, 0);
+      if (per_text[i].size() > 1 && per_text[i].back().size() < 8 + specials) per_text[i].pop_back();
+      if (per_text[i].size() == 1 && per_text[i][0].size() <= specials) per_text[i].clear();  // no content
     }
   });
   Windows out;

@@ -180,3 +180,28 @@ TEST(Tokenizer, VeryLongWordIsOneUnknown) {
   EXPECT_EQ(tokens_of(t, e), (std::vector<std::string>{"[CLS]", "[UNK]", "[SEP]"}));
   EXPECT_EQ(e.offsets[1], (Span{0, 101}));
 }
+
+TEST(Tokenizer, WindowsFollowTheTemplateAndShareStrideTokens) {
+  Tokenizer t = tiny_tokenizer();
+  // 7 content tokens: the movie was great , hello world
+  auto w = t.encode_windows("the movie was great, hello world", 5, 1);  // 3 content tokens a window
+  std::vector<std::vector<std::string>> got;
+  for (const auto& ids : w) {
+    std::vector<std::string> toks;
+    for (int32_t id : ids) toks.push_back(t.id_to_token(id));
+    got.push_back(toks);
+  }
+  EXPECT_EQ(got, (std::vector<std::vector<std::string>>{{"[CLS]", "the", "movie", "was", "[SEP]"},
+                                                        {"[CLS]", "was", "great", ",", "[SEP]"},
+                                                        {"[CLS]", ",", "hello", "world", "[SEP]"}}));
+  // A text that fits, and an empty one, are one window each.
+  EXPECT_EQ(t.encode_windows("hello world", 16, 0).size(), 1u);
+  auto empty = t.encode_windows("", 16, 0);
+  ASSERT_EQ(empty.size(), 1u);
+  EXPECT_EQ(empty[0], (std::vector<int32_t>{2, 3}));
+  // Without stride the windows partition the content.
+  auto parts = t.encode_windows("the movie was great, hello world", 4, 0);
+  EXPECT_EQ(parts.size(), 4u);
+  EXPECT_THROW(t.encode_windows("hello", 3, 0), senti::Error);  // no room for content
+  EXPECT_THROW(t.encode_windows("hello", 5, 3), senti::Error);  // stride >= content per window
+}
