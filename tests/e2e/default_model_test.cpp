@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "data/text_source.h"
 #include "senti/classifier.h"
 #include "senti/explainer.h"
 #include "test_util.h"
+#include "train/suite.h"
 #include "util/file.h"
 
 using namespace senti;
@@ -127,4 +129,23 @@ TEST(DefaultModel, AccuracyOnAFixedSampleOfTestReviews) {
   const double accuracy = static_cast<double>(correct) / static_cast<double>(texts.size());
   std::printf("  default model: accuracy %.4f on 1,000 test reviews (bound %.4f)\n", accuracy, kSampleBound);
   EXPECT_GE(accuracy, kSampleBound);
+}
+
+// The behavioural suite (tests/behaviour/sentiment.jsonl, in the repository): every capability
+// must stay at or above the floor recorded beside the model (measurements/suite_floors.json, a
+// little under what the model measured), and every capability of the suite must have a floor.
+TEST(DefaultModel, BehaviouralSuiteStaysAboveItsFloors) {
+  const std::string model = test::source_dir() + "/models/default";
+  auto floors = nlohmann::json::parse(read_file(model + "/measurements/suite_floors.json"));
+  auto cases = train::read_suite(test::source_dir() + "/tests/behaviour/sentiment.jsonl");
+  ASSERT_GE(cases.size(), 400u);
+  auto clf = Classifier::load(model, {.threads = 2});
+  train::SuiteResult r = train::run_suite(*clf, cases, {});
+  ASSERT_FALSE(r.capabilities.empty());
+  for (const auto& c : r.capabilities) {
+    ASSERT_TRUE(floors.contains(c.name)) << "no floor for capability " << c.name;
+    const double floor = floors[c.name].get<double>();
+    std::printf("  %-12s %5.1f %% (floor %5.1f %%)\n", c.name.c_str(), 100 * c.rate(), 100 * floor);
+    EXPECT_GE(c.rate(), floor) << c.name;
+  }
 }
