@@ -26,7 +26,10 @@ json fixture(const std::string& name) {
 // floor near zero scaled to the tensor's magnitude, and one for float32 rounding noise (the
 // attention key bias has an exactly zero gradient: softmax cancels it; both sides hold noise of
 // about 1e-9 there). Reports the worst errors.
-void expect_close(const float* got, const std::vector<float>& want, const std::string& what, double rel = 1e-4) {
+void expect_close(const float* got, size_t got_size, const std::vector<float>& want, const std::string& what,
+                  double rel = 1e-4) {
+  ASSERT_EQ(got_size, want.size()) << what << ": sizes differ";
+  ASSERT_FALSE(want.empty()) << what << ": nothing to compare";
   double scale = 0;
   for (float w : want) scale = std::max(scale, std::fabs(double(w)));
   double max_abs = 0, max_rel = 0;
@@ -53,7 +56,7 @@ void expect_param_grads(const model::TrainableDistilBert& m, const json& grads, 
       continue;
     }
     ASSERT_NE(it, grads.end()) << p.name;
-    expect_close(p.grad.data(), it->get<std::vector<float>>(), name + " " + p.name);
+    expect_close(p.grad.data(), static_cast<size_t>(p.grad.numel()), it->get<std::vector<float>>(), name + " " + p.name);
     ++checked;
   }
   EXPECT_EQ(checked, grads.size());
@@ -75,6 +78,7 @@ class GradGolden : public ::testing::TestWithParam<std::string> {};
 TEST_P(GradGolden, LossAndGradientsMatchAutograd) {
   const std::string name = GetParam();
   json f = fixture(name);
+  ASSERT_FALSE(f["cases"].empty()) << "the fixture holds no cases";
   for (const auto& c : f["cases"]) {
     auto m = load(name, c["frozen_layers"].get<int>(), c["frozen_embeddings"].get<bool>());
     m->zero_grad();
@@ -108,7 +112,7 @@ TEST_P(GradGolden, TenAdamWStepsWithFrozenLayersMatchPyTorch) {
     // The key bias's gradient is zero in exact arithmetic; Adam normalizes its float noise into
     // lr-sized steps of arbitrary sign, in PyTorch as here, so its final value is not comparable.
     if (!p.trainable || p.name.find("k_lin.bias") != std::string::npos) continue;
-    expect_close(p.value.data(), a["final"][p.name].get<std::vector<float>>(), name + " final " + p.name);
+    expect_close(p.value.data(), static_cast<size_t>(p.value.numel()), a["final"][p.name].get<std::vector<float>>(), name + " final " + p.name);
   }
 }
 
@@ -121,6 +125,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, GradGolden, ::testing::Values("tiny-2label", 
 // and every gradient, the word embeddings' summing the lookup and the tied projector.
 TEST(GradGolden, MaskedLmLossAndGradientsMatchAutograd) {
   json f = fixture("tiny-mlm");
+  ASSERT_FALSE(f["cases"].empty()) << "the fixture holds no cases";
   for (const auto& c : f["cases"]) {
     auto m = load("tiny-mlm", c["frozen_layers"].get<int>(), c["frozen_embeddings"].get<bool>(), model::Task::kMaskedLM);
     m->zero_grad();
@@ -138,6 +143,7 @@ TEST(GradGolden, MaskedLmLossAndGradientsMatchAutograd) {
 TEST_P(GradGolden, EmbeddingOutputGradientMatchesAutograd) {
   const std::string name = GetParam();
   json f = fixture(name);
+  ASSERT_FALSE(f["cases"].empty()) << "the fixture holds no cases";
   for (const auto& c : f["cases"]) {
     auto m = load(name, c["frozen_layers"].get<int>(), c["frozen_embeddings"].get<bool>());
     m->zero_grad();
@@ -150,7 +156,7 @@ TEST_P(GradGolden, EmbeddingOutputGradientMatchesAutograd) {
     for (size_t s = 0; s < batch.sequences.size(); ++s) {
       auto want = c["embedding_output_grad"][s].get<std::vector<float>>();
       ASSERT_EQ(want.size(), batch.sequences[s].size() * D);
-      expect_close(grad.data() + row * D, want, name + " d/d(embedding output), sequence " + std::to_string(s));
+      expect_close(grad.data() + row * D, batch.sequences[s].size() * D, want, name + " d/d(embedding output), sequence " + std::to_string(s));
       row += batch.sequences[s].size();
     }
     for (const auto& p : m->params()) {  // no parameter gradient was written

@@ -25,7 +25,9 @@ json golden(const std::string& name) {
 }
 
 // Compares and reports max abs / rel error; fails on any element outside the tolerance.
-void expect_close(const float* got, const std::vector<float>& want, const std::string& what) {
+void expect_close(const float* got, size_t got_size, const std::vector<float>& want, const std::string& what) {
+  ASSERT_EQ(got_size, want.size()) << what << ": sizes differ";
+  ASSERT_FALSE(want.empty()) << what << ": nothing to compare";
   double max_abs = 0, max_rel = 0;
   size_t bad = 0;
   for (size_t i = 0; i < want.size(); ++i) {
@@ -47,6 +49,8 @@ TEST_P(ModelGolden, HiddenStatesAndLogitsMatchPyTorch) {
   json g = golden(name);
   auto model = senti::model::DistilBert::load(model_dir(name));
   auto ids = g["input_ids"].get<std::vector<std::vector<int32_t>>>();
+  ASSERT_FALSE(ids.empty()) << "the fixture holds no cases";
+  ASSERT_EQ(g["cases"].size(), ids.size());
   const int64_t D = model->config().dim;
   // One packed batch of all texts (different lengths, one empty-ish, one truncated).
   senti::model::Workspace ws;
@@ -55,14 +59,14 @@ TEST_P(ModelGolden, HiddenStatesAndLogitsMatchPyTorch) {
   for (size_t i = 0; i < ids.size(); ++i) {
     auto want = g["cases"][i]["hidden"].get<std::vector<float>>();
     ASSERT_EQ(want.size(), ids[i].size() * D);
-    expect_close(h + row * D, want, name + " hidden[" + std::to_string(i) + "]");
+    expect_close(h + row * D, ids[i].size() * D, want, name + " hidden[" + std::to_string(i) + "]");
     row += ids[i].size();
   }
   if (model->has_mlm_head()) {
     const float* m = model->mlm_logits(ws);
     size_t r = 0;
     for (size_t i = 0; i < ids.size(); ++i) {
-      expect_close(m + r * model->config().vocab_size, g["cases"][i]["mlm_logits"].get<std::vector<float>>(),
+      expect_close(m + r * model->config().vocab_size, ids[i].size() * model->config().vocab_size, g["cases"][i]["mlm_logits"].get<std::vector<float>>(),
                    name + " mlm[" + std::to_string(i) + "]");
       r += ids[i].size();
     }
@@ -71,7 +75,7 @@ TEST_P(ModelGolden, HiddenStatesAndLogitsMatchPyTorch) {
     std::vector<float> batch = model->classify(ids, ws);
     const size_t L = static_cast<size_t>(model->config().num_labels());
     for (size_t i = 0; i < ids.size(); ++i) {
-      expect_close(batch.data() + i * L, g["cases"][i]["logits"].get<std::vector<float>>(),
+      expect_close(batch.data() + i * L, L, g["cases"][i]["logits"].get<std::vector<float>>(),
                    name + " logits[" + std::to_string(i) + "]");
       // batched equals single
       std::vector<float> single = model->classify({ids[i]}, ws);
@@ -87,6 +91,8 @@ TEST(ClassifierGolden, TextsToLabelsThroughThePublicApi) {
     json g = golden(name);
     auto texts = g["texts"].get<std::vector<std::string>>();
     auto ids = g["input_ids"].get<std::vector<std::vector<int32_t>>>();
+    ASSERT_FALSE(texts.empty()) << "the fixture holds no texts";
+    ASSERT_EQ(g["cases"].size(), texts.size());
     // Our tokenizer must give the ids the fixture used (whitespace split over a word vocabulary).
     auto tok = senti::text::Tokenizer::from_path(model_dir(name));
     senti::text::EncodeOptions eo;
@@ -102,7 +108,7 @@ TEST(ClassifierGolden, TextsToLabelsThroughThePublicApi) {
     auto lg = clf->logits(views, o);
     auto res = clf->classify(views, o);
     for (size_t i = 0; i < texts.size(); ++i) {
-      expect_close(lg[i].data(), g["cases"][i]["logits"].get<std::vector<float>>(), name + " api logits");
+      expect_close(lg[i].data(), lg[i].size(), g["cases"][i]["logits"].get<std::vector<float>>(), name + " api logits");
       // softmax scores sum to 1 and come best first
       float sum = 0;
       for (const auto& ls : res[i]) sum += ls.score;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "senti/classifier.h"
+#include "text/tokenizer.h"
 #include "test_util.h"
 #include "util/error.h"
 
@@ -48,13 +49,37 @@ TEST(Classifier, BatchEqualsSingleAndKeepsOrder) {
 
 TEST(Classifier, LongTextsAreTruncatedOrWindowedNeverACrash) {
   auto clf = Classifier::load(fixture("tiny-2label"), {.threads = 1});  // max_position_embeddings 64
+  const auto tok = text::Tokenizer::from_path(fixture("tiny-2label"));
   std::string long_text;
-  for (int i = 0; i < 500; ++i) long_text += i % 2 ? "good " : "bad ";
+  for (int i = 0; i < 500; ++i) long_text += i % 7 < 3 ? "good " : "bad ";
   std::vector<std::string_view> t = {long_text};
+  // The content tokens, and what each strategy must keep of them: 62 of 64 positions (the
+  // template adds [CLS] and [SEP]); head+tail keeps round(62 * 128 / 510) = 16 from the start.
+  text::EncodeOptions raw;
+  raw.add_special_tokens = false;
+  const std::vector<int32_t> content = tok.encode(long_text, raw).ids;
+  ASSERT_GT(content.size(), 62u);
+  const int32_t cls = tok.token_to_id("[CLS]"), sep = tok.token_to_id("[SEP]");
+  auto framed = [&](std::vector<int32_t> ids) {
+    ids.insert(ids.begin(), cls);
+    ids.push_back(sep);
+    return ids;
+  };
+  const std::vector<int32_t> head(content.begin(), content.begin() + 62), tail(content.end() - 62, content.end());
+  std::vector<int32_t> head_tail(content.begin(), content.begin() + 16);
+  head_tail.insert(head_tail.end(), content.end() - 46, content.end());
+  ASSERT_NE(head, tail);  // the text tells the strategies apart
   ClassifyOptions o;
-  for (Truncation tr : {Truncation::kHead, Truncation::kTail, Truncation::kHeadTail}) {
+  for (auto [tr, want] : {std::pair{Truncation::kHead, head}, {Truncation::kTail, tail}, {Truncation::kHeadTail, head_tail}}) {
     o.truncation = tr;
-    EXPECT_EQ(clf->logits(t, o)[0].size(), 2u);
+    TokenizedText tt = clf->tokenize(long_text, o);
+    ASSERT_EQ(tt.windows.size(), 1u);
+    EXPECT_EQ(tt.windows[0], framed(want)) << static_cast<int>(tr);
+    EXPECT_EQ(tt.truncated, content.size() - 62);
+    // The logits are those of exactly that selection.
+    TokenizedText sel;
+    sel.windows = {framed(want)};
+    EXPECT_EQ(clf->logits(t, o)[0], clf->logits(std::vector<const TokenizedText*>{&sel})[0]);
   }
   // A window covering the whole (short) text equals plain truncation.
   o = {};
@@ -64,9 +89,24 @@ TEST(Classifier, LongTextsAreTruncatedOrWindowedNeverACrash) {
   auto w = clf->logits(s, o)[0];
   auto plain = clf->logits(s)[0];
   EXPECT_NEAR(w[0], plain[0], 1e-6f);
-  // Windows over a long text average their logits.
+  // Windows over a long text: 62 content tokens each, 16 shared, logits averaged.
+  TokenizedText tw = clf->tokenize(long_text, o);
+  std::vector<std::vector<int32_t>> want_windows;
+  for (size_t start = 0;; start += 46) {
+    const size_t end = std::min(content.size(), start + 62);
+    want_windows.push_back(framed(std::vector<int32_t>(content.begin() + static_cast<long>(start), content.begin() + static_cast<long>(end))));
+    if (end >= content.size()) break;
+  }
+  ASSERT_EQ(tw.windows, want_windows);
+  std::vector<double> mean(2, 0.0);
+  for (const auto& win : want_windows) {
+    TokenizedText one;
+    one.windows = {win};
+    auto l = clf->logits(std::vector<const TokenizedText*>{&one})[0];
+    for (size_t k = 0; k < 2; ++k) mean[k] += l[k] / static_cast<double>(want_windows.size());
+  }
   auto lw = clf->logits(t, o)[0];
-  EXPECT_TRUE(std::isfinite(lw[0]) && std::isfinite(lw[1]));
+  for (size_t k = 0; k < 2; ++k) EXPECT_NEAR(lw[k], mean[k], 1e-5 * (1 + std::fabs(mean[k])));
   o.stride = 62;
   EXPECT_THROW(clf->logits(t, o), Error);
 }

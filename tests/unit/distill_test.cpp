@@ -139,9 +139,14 @@ TEST(Suite, ReadsCasesAndScoresEachCapability) {
   size_t passed = 0;
   for (const auto& o : r.outcomes) {
     passed += o.passed;
-    if (o.c->label == "NEUTRAL") EXPECT_EQ(o.passed, o.p_positive >= kNeutralLow && o.p_positive <= kNeutralHigh);
-    else if (o.c->same_as.empty()) EXPECT_EQ(o.passed, o.predicted == o.c->label);
-    if (!o.passed) EXPECT_FALSE(o.why.empty());
+    if (o.c->label == "NEUTRAL") {
+      EXPECT_EQ(o.passed, o.p_positive >= kNeutralLow && o.p_positive <= kNeutralHigh);
+    } else if (o.c->same_as.empty()) {
+      EXPECT_EQ(o.passed, o.predicted == o.c->label);
+    }
+    if (!o.passed) {
+      EXPECT_FALSE(o.why.empty());
+    }
   }
   EXPECT_EQ(passed, r.all.passed);
   EXPECT_NE(r.to_json().find("\"capabilities\""), std::string::npos);

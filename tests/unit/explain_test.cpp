@@ -52,7 +52,9 @@ TEST(Quadrature, GaussLegendreIsExactForPolynomialsOfDegree2nMinus1) {
       wsum += nodes[i].weight;
       EXPECT_GT(nodes[i].alpha, 0.0);
       EXPECT_LT(nodes[i].alpha, 1.0);
-      if (i) EXPECT_GT(nodes[i].alpha, nodes[i - 1].alpha);
+      if (i) {
+        EXPECT_GT(nodes[i].alpha, nodes[i - 1].alpha);
+      }
     }
     EXPECT_NEAR(wsum, 1.0, 1e-12) << n;
     for (int k = 0; k <= 2 * n - 1; ++k) {  // ∫₀¹ a^k da = 1/(k+1)

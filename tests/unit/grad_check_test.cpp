@@ -86,7 +86,9 @@ TEST(GradCheck, DropoutUsesTheSameMaskForward) {
   for (int i = 0; i < 1000; ++i) {
     EXPECT_EQ(x[i], d[i]);  // linear: backward applies the forward's mask and scale
     zeros += x[i] == 0.f;
-    if (x[i] != 0.f) EXPECT_FLOAT_EQ(x[i], 1.f / 0.75f);
+    if (x[i] != 0.f) {
+      EXPECT_FLOAT_EQ(x[i], 1.f / 0.75f);
+    }
   }
   EXPECT_NEAR(zeros, 250, 50);
 }

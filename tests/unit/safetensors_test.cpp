@@ -41,7 +41,9 @@ TEST(Safetensors, WritesAndReadsBackEveryDtype) {
     Tensor ra = f->load_f32("layer.a", {2, 3}), rb = f->load_f32("b", {4});
     for (int i = 0; i < 6; ++i) EXPECT_EQ(ra.data()[i], a.data()[i]) << dtype_name(dt);  // exactly representable
     for (int i = 0; i < 4; ++i) EXPECT_EQ(rb.data()[i], b.data()[i]) << dtype_name(dt);
-    if (dt == SafeDType::kF32) EXPECT_FALSE(ra.owned());  // zero-copy from the map
+    if (dt == SafeDType::kF32) {
+      EXPECT_FALSE(ra.owned());  // zero-copy from the map
+    }
     try {
       f->load_f32("layer.a", {3, 2});
       FAIL();
