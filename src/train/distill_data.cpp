@@ -60,26 +60,6 @@ size_t count_words(std::string_view s) {
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
-// The temperature that minimises the log-loss of z / T on labelled log-odds (golden section).
-double fit_temperature(const std::vector<double>& z, const std::vector<int>& y) {
-  auto loss = [&](double t) {
-    double l = 0;
-    for (size_t i = 0; i < z.size(); ++i) {
-      const double s = (y[i] ? 1.0 : -1.0) * z[i] / t;
-      l += s > 0 ? std::log1p(std::exp(-s)) : -s + std::log1p(std::exp(s));
-    }
-    return l;
-  };
-  double a = std::log(1.0 / 16), b = std::log(16.0);
-  const double g = (std::sqrt(5.0) - 1) / 2;
-  for (int it = 0; it < 60; ++it) {
-    const double c = b - g * (b - a), d = a + g * (b - a);
-    if (loss(std::exp(c)) < loss(std::exp(d))) b = d;
-    else a = c;
-  }
-  return std::exp((a + b) / 2);
-}
-
 double accuracy(const std::vector<double>& z, const std::vector<int>& y) {
   size_t right = 0;
   for (size_t i = 0; i < z.size(); ++i) right += (z[i] > 0) == (y[i] == 1);

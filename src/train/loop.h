@@ -66,6 +66,26 @@ struct LoopResult {
   bool stopped_early = false;  // the objective asked to stop before the last epoch
 };
 
+// The loop's options from a task's options (TrainOptions, PretrainOptions: the fields they share).
+template <class TaskOptions>
+LoopOptions loop_options(const TaskOptions& o, size_t batches_per_epoch, const std::string& checkpoint_dir,
+                         const std::string& fingerprint) {
+  LoopOptions lo;
+  lo.epochs = o.epochs;
+  lo.batches_per_epoch = batches_per_epoch;
+  lo.grad_accum = o.grad_accum;
+  lo.max_grad_norm = o.max_grad_norm;
+  lo.warmup_ratio = o.warmup_ratio;
+  lo.save_steps = o.save_steps;
+  lo.max_steps = o.max_steps;
+  lo.seed = o.seed;
+  lo.checkpoint_dir = checkpoint_dir;
+  lo.fingerprint = fingerprint;
+  lo.resume = o.resume;
+  lo.progress = o.progress;
+  return lo;
+}
+
 // Runs (or resumes, when options.resume and a checkpoint exist) the epochs; `state` holds the
 // records afterwards.
 LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Objective& objective,

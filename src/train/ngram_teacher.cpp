@@ -129,18 +129,15 @@ double NgramTeacher::raw_logit(std::string_view text) const {
 
 double NgramTeacher::logit(std::string_view text) const { return raw_logit(text) / temperature_; }
 
-void NgramTeacher::calibrate(const std::vector<std::string_view>& texts, const std::vector<int>& labels) {
-  std::vector<double> z(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) z[i] = raw_logit(texts[i]);
+double fit_temperature(const std::vector<double>& z, const std::vector<int>& y) {
   auto loss = [&](double temp) {
     double l = 0;
     for (size_t i = 0; i < z.size(); ++i) {
-      const double s = (labels[i] ? 1.0 : -1.0) * z[i] / temp;
+      const double s = (y[i] ? 1.0 : -1.0) * z[i] / temp;
       l += s > 0 ? std::log1p(std::exp(-s)) : -s + std::log1p(std::exp(s));
     }
     return l;
   };
-  // The log-loss is unimodal in log T: golden-section search over T in [1/16, 16].
   double a = std::log(1.0 / 16), b = std::log(16.0);
   const double g = (std::sqrt(5.0) - 1) / 2;
   for (int it = 0; it < 60; ++it) {
@@ -148,7 +145,13 @@ void NgramTeacher::calibrate(const std::vector<std::string_view>& texts, const s
     if (loss(std::exp(c)) < loss(std::exp(d))) b = d;
     else a = c;
   }
-  temperature_ = std::exp((a + b) / 2);
+  return std::exp((a + b) / 2);
+}
+
+void NgramTeacher::calibrate(const std::vector<std::string_view>& texts, const std::vector<int>& labels) {
+  std::vector<double> z(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) z[i] = raw_logit(texts[i]);
+  temperature_ = fit_temperature(z, labels);
 }
 
 }  // namespace senti::train

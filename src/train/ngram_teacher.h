@@ -22,6 +22,10 @@ struct NgramTeacherOptions {
   uint64_t seed = 42;
 };
 
+// The temperature T in [1/16, 16] that minimises the log-loss of sigmoid(z / T) against binary
+// labels (golden-section search over log T; the loss is unimodal there).
+double fit_temperature(const std::vector<double>& log_odds, const std::vector<int>& labels);
+
 class NgramTeacher {
  public:
   // labels: 0 or 1 per text.

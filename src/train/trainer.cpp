@@ -436,21 +436,9 @@ TrainResult train(const TrainOptions& o) {
     cache = std::make_unique<PrefixCache>(tr.ids.size(), model->config().dim, tr.tokens, o.cache_max_gb, o.out_dir);
 
   FineTuneObjective objective(*model, o, tr, va, cache.get());
-  LoopOptions lo;
-  lo.epochs = o.epochs;
-  lo.batches_per_epoch = (tr.ids.size() + o.batch_size - 1) / o.batch_size;
-  lo.grad_accum = o.grad_accum;
-  lo.max_grad_norm = o.max_grad_norm;
-  lo.warmup_ratio = o.warmup_ratio;
-  lo.save_steps = o.save_steps;
-  lo.max_steps = o.max_steps;
-  lo.seed = o.seed;
-  lo.checkpoint_dir = o.out_dir + "/checkpoint";
-  lo.fingerprint = fingerprint;
+  LoopOptions lo = loop_options(o, (tr.ids.size() + o.batch_size - 1) / o.batch_size, o.out_dir + "/checkpoint", fingerprint);
   lo.what = "training options or freeze policy";
-  lo.resume = o.resume;
   lo.progress_label = "train";
-  lo.progress = o.progress;
   LoopState s;
   const LoopResult loop = run_training_loop(*model, opt, objective, lo, s);
   TrainResult result;
