@@ -19,8 +19,9 @@
 #   WORK_DIR  scratch folder (default /tmp/senti-default)
 # Environment: THREADS (default: all), BF16=0 for f32 matrix products, the model's shape and
 # schedule below (VOCAB, DIM, LAYERS, HEADS, HIDDEN, PRE_EPOCHS, PRE_LEN, FT_EPOCHS, FT_LEN,
-# FREEZE), distillation (SPANS, UNSUP_LIMIT, LABEL_WEIGHT, NGRAM_WEIGHT), DISTILL=0 for the
-# previous recipe (stage 4's model is the result).
+# FREEZE), distillation (SPANS, UNSUP_LIMIT, LABEL_WEIGHT, NGRAM_WEIGHT; TF_TEACHER=0 for the
+# n-gram teacher alone; STUDENT_INIT=encoder|teacher: what the student starts from, STUDENT_LR),
+# DISTILL=0 for the previous recipe (stage 4's model is the result).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 archive=${1:-$root/../shared/data/aclImdb-labeled.tar.gz}
@@ -59,6 +60,9 @@ UNSUP_LIMIT=${UNSUP_LIMIT:-0}
 LABEL_WEIGHT=${LABEL_WEIGHT:-0.5}
 NGRAM_WEIGHT=${NGRAM_WEIGHT:-0.5}
 UNSUP=${UNSUP:-1}
+TF_TEACHER=${TF_TEACHER:-1}
+STUDENT_INIT=${STUDENT_INIT:-encoder}
+STUDENT_LR=${STUDENT_LR:-3e-4}
 [ -f "$unsup_archive" ] || UNSUP=0
 
 stage "1/7 data"
@@ -69,6 +73,10 @@ if [ "$UNSUP" = 1 ] && [ ! -d "$work/aclImdb/train/unsup" ]; then
   tar -xzf "$unsup_archive" -C "$work" aclImdb/train/unsup
 fi
 pre_data="$work/aclImdb/train"  # pos + neg (+ unsup): the folder's .txt files, recursively
+if [ "$UNSUP" = 0 ] && [ -d "$work/aclImdb/train/unsup" ]; then
+  echo "train-default-model: UNSUP=0 but $work/aclImdb/train/unsup exists (it would be read); use another WORK_DIR" >&2
+  exit 2
+fi
 
 if [ -n "${ENCODER:-}" ]; then
   stage "2-3/7 pretrained encoder: $ENCODER"
@@ -93,31 +101,36 @@ JSON
   encoder=$work/mlm
 fi
 
-finetune() {  # base data out [extra args]: one fine-tuning run of the recipe
-  local base=$1 data=$2 out=$3
-  shift 3
+finetune() {  # base data out lr [extra args]: one fine-tuning run of the recipe
+  local base=$1 data=$2 out=$3 lr=$4
+  shift 4
   if [ ! -f "$out/eval_results.json" ] || [ ! -f "$out/training_metrics.json" ]; then
     "$senti" train -m "$base" --data "$data" -o "$out" --epochs "$FT_EPOCHS" --max-length "$FT_LEN" \
-      --truncation head+tail -b 32 --lr 3e-4 --freeze "$FREEZE" --save-steps 100 --resume "${t_arg[@]}" \
+      --truncation head+tail -b 32 --lr "$lr" --freeze "$FREEZE" --save-steps 100 --resume "${t_arg[@]}" \
       "${bf16_arg[@]}" "$@" | tee "$out.json"
   fi
 }
 
 stage "4/7 teacher: fine-tuning on whole reviews (frozen: $FREEZE)"
-finetune "$encoder" "$work/aclImdb/train" "$work/teacher" --validation-fraction 0.04
+finetune "$encoder" "$work/aclImdb/train" "$work/teacher" 3e-4 --validation-fraction 0.04
 result=$work/teacher
 
 if [ "${DISTILL:-1}" = 1 ]; then
-  stage "5/7 distillation data ($SPANS spans a text, unlabeled: $UNSUP, teachers: n-gram + stage 4)"
+  stage "5/7 distillation data ($SPANS spans a text, unlabeled: $UNSUP, transformer teacher: $TF_TEACHER)"
   unsup_args=()
   [ "$UNSUP" = 1 ] && unsup_args=(--unlabeled "$work/aclImdb/train/unsup" --unlabeled-limit "$UNSUP_LIMIT")
+  teacher_args=()
+  [ "$TF_TEACHER" = 1 ] && teacher_args=(--teacher "$work/teacher")
   if [ ! -f "$work/distill/teacher_report.json" ]; then
-    "$senti" distill-data --data "$work/aclImdb/train" "${unsup_args[@]}" --teacher "$work/teacher" \
+    "$senti" distill-data --data "$work/aclImdb/train" "${unsup_args[@]}" "${teacher_args[@]}" \
       --spans "$SPANS" --label-weight "$LABEL_WEIGHT" --ngram-weight "$NGRAM_WEIGHT" --eval-data "$work/aclImdb/test" \
       -o "$work/distill" "${t_arg[@]}" | tee "$work/distill.json"
   fi
-  stage "6/7 student: fine-tuning the encoder on the distillation data"
-  finetune "$encoder" "$work/distill/train.jsonl" "$work/student" --eval-data "$work/distill/validation.jsonl"
+  stage "6/7 student: fine-tuning the $STUDENT_INIT on the distillation data"
+  student_base=$encoder
+  [ "$STUDENT_INIT" = teacher ] && student_base=$work/teacher
+  finetune "$student_base" "$work/distill/train.jsonl" "$work/student" "$STUDENT_LR" \
+    --eval-data "$work/distill/validation.jsonl"
   result=$work/student
 fi
 

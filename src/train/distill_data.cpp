@@ -139,6 +139,7 @@ std::string DistillDataResult::to_json() const {
   };
   return json{{"reviews", reviews}, {"spans", spans}, {"unlabeled", unlabeled}, {"unlabeled_spans", unlabeled_spans},
               {"validation", validation}, {"validation_accuracy", scores(validation_scores)},
+              {"validation_span_accuracy", scores(validation_span_scores)},
               {"eval_accuracy", scores(eval_scores)}}
       .dump();
 }
@@ -156,11 +157,12 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
   all = {};
 
   // Every text the teachers score, by kind.
-  enum Kind { kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kEval };
+  enum Kind { kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kValidationSpan, kEval };
+  auto is_span = [](Kind k) { return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan; };
   struct Item {
     std::string text;
     Kind kind;
-    int label;  // -1 when unknown
+    int label;  // -1 when unknown; a span of a labelled review: the review's label
     int fold;   // the n-gram model that scores it (-1: the one trained on everything)
   };
   std::vector<Item> items;
@@ -171,7 +173,8 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
   for (size_t i = 0; i < train_ds.examples.size(); ++i) {
     const auto& e = train_ds.examples[i];
     items.push_back({e.text, kReview, e.label, fold_of[i]});
-    for (auto& s : cut_spans(e.text, o.spans_per_text, mix_seed(o.seed, i))) items.push_back({std::move(s), kSpan, -1, fold_of[i]});
+    for (auto& s : cut_spans(e.text, o.spans_per_text, mix_seed(o.seed, i)))
+      items.push_back({std::move(s), kSpan, e.label, fold_of[i]});
   }
   if (!o.unlabeled.empty()) {
     std::vector<std::string> texts;
@@ -187,50 +190,75 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
       if (o.unlabeled_whole) items.push_back({std::move(texts[i]), kUnlabeled, -1, -1});
     }
   }
-  for (const auto& e : val_ds.examples) items.push_back({e.text, kValidation, e.label, -1});
+  for (size_t i = 0; i < val_ds.examples.size(); ++i) {
+    const auto& e = val_ds.examples[i];
+    items.push_back({e.text, kValidation, e.label, -1});
+    for (auto& s : cut_spans(e.text, o.spans_per_text, mix_seed(o.seed ^ 0x7a1ull, i)))
+      items.push_back({std::move(s), kValidationSpan, e.label, -1});
+  }
   if (!o.eval_data.empty())
     for (const auto& e : data::read_dataset(o.eval_data, kLabels).examples) items.push_back({e.text, kEval, e.label, -1});
   log::info("distillation data: " + std::to_string(items.size()) + " texts to score");
 
-  std::vector<std::string_view> val_texts;
-  std::vector<int> val_labels;
-  for (const auto& it : items)
-    if (it.kind == kValidation) {
-      val_texts.push_back(it.text);
-      val_labels.push_back(it.label);
-    }
-
-  // The n-gram teacher: one model per fold (trained on the other folds) and one on everything.
-  std::vector<double> z_ngram(items.size());
-  for (int f = -1; f < o.folds; ++f) {
-    std::vector<std::string_view> texts;
-    std::vector<int> labels;
-    for (size_t i = 0; i < train_ds.examples.size(); ++i)
-      if (f < 0 || fold_of[i] != f) {
-        texts.push_back(train_ds.examples[i].text);
-        labels.push_back(train_ds.examples[i].label);
+  // Held-out texts of one kind with their (review's) labels, for calibration.
+  auto held_out = [&](Kind kind, std::vector<std::string_view>* texts, std::vector<int>& labels) {
+    labels.clear();
+    for (const auto& it : items)
+      if (it.kind == kind) {
+        if (texts) texts->push_back(it.text);
+        labels.push_back(it.label);
       }
-    NgramTeacher t = NgramTeacher::train(texts, labels, o.ngram);
-    t.calibrate(val_texts, val_labels);
+  };
+  std::vector<std::string_view> val_texts, val_span_texts;
+  std::vector<int> val_labels, val_span_labels;
+  held_out(kValidation, &val_texts, val_labels);
+  held_out(kValidationSpan, &val_span_texts, val_span_labels);
+
+  // The n-gram teacher, two models per fold (trained on the other folds; "all folds" for texts
+  // outside the labelled training reviews): one on whole reviews, one on spans labelled with their
+  // review's label, which learns how much a short piece of text says; each Platt-scaled on the
+  // held-out texts of its kind.
+  std::vector<double> z_ngram(items.size()), z_ngram_span(items.size());
+  for (int f = -1; f < o.folds; ++f) {
+    std::vector<std::string_view> texts, span_texts;
+    std::vector<int> labels, span_labels;
+    for (const auto& it : items) {
+      if (it.fold < 0 || it.fold == f || (it.kind != kReview && it.kind != kSpan)) continue;
+      (it.kind == kReview ? texts : span_texts).push_back(it.text);
+      (it.kind == kReview ? labels : span_labels).push_back(it.label);
+    }
+    NgramTeacher whole = NgramTeacher::train(texts, labels, o.ngram);
+    whole.calibrate(val_texts, val_labels);
+    NgramTeacher spans = span_texts.empty() ? whole : NgramTeacher::train(span_texts, span_labels, o.ngram);
+    if (!span_texts.empty()) spans.calibrate(val_span_texts, val_span_labels);
     for (size_t i = 0; i < items.size(); ++i)
-      if (items[i].fold == f) z_ngram[i] = t.logit(items[i].text);
-    log::info("n-gram teacher " + (f < 0 ? std::string("(all folds)") : "without fold " + std::to_string(f)) +
-              ": temperature " + std::to_string(t.temperature()));
+      if (items[i].fold == f) {
+        z_ngram[i] = (is_span(items[i].kind) ? spans : whole).logit(items[i].text);
+        if (items[i].kind == kEval) z_ngram_span[i] = spans.logit(items[i].text);
+      }
+    log::info("n-gram teachers " + (f < 0 ? std::string("(all folds)") : "without fold " + std::to_string(f)) +
+              ": Platt a " + std::to_string(whole.calibration().a) + ", b " + std::to_string(whole.calibration().b) +
+              " (reviews); a " + std::to_string(spans.calibration().a) + ", b " + std::to_string(spans.calibration().b) +
+              " (spans)");
   }
 
-  // Transformer teachers, each calibrated on the held-out reviews.
+  // Transformer teachers, each Platt-scaled on the held-out reviews for whole texts and on the
+  // held-out reviews' spans for spans (which also corrects a prior learnt from long reviews).
   std::vector<std::string_view> all_texts;
   for (const auto& it : items) all_texts.push_back(it.text);
   std::vector<std::vector<double>> z_tf;
   for (const auto& dir : o.teachers) {
     auto clf = Classifier::load(dir, {o.threads});
     std::vector<double> z = classifier_log_odds(*clf, all_texts, o.progress, fs::path(dir).filename().string());
-    std::vector<double> zv;
-    for (size_t i = 0; i < items.size(); ++i)
-      if (items[i].kind == kValidation) zv.push_back(z[i]);
-    const double temp = fit_temperature(zv, val_labels);
-    for (double& v : z) v /= temp;
-    log::info("teacher " + dir + ": temperature " + std::to_string(temp));
+    std::vector<double> zw, zs;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (items[i].kind == kValidation) zw.push_back(z[i]);
+      if (items[i].kind == kValidationSpan) zs.push_back(z[i]);
+    }
+    const Platt whole = fit_platt(zw, val_labels), spans = zs.empty() ? whole : fit_platt(zs, val_span_labels);
+    for (size_t i = 0; i < items.size(); ++i) z[i] = (is_span(items[i].kind) ? spans : whole)(z[i]);
+    log::info("teacher " + dir + ": Platt a " + std::to_string(whole.a) + ", b " + std::to_string(whole.b) +
+              " (reviews); a " + std::to_string(spans.a) + ", b " + std::to_string(spans.b) + " (spans)");
     z_tf.push_back(std::move(z));
   }
   const double w = z_tf.empty() ? 1.0 : o.ngram_weight;
@@ -254,17 +282,19 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
       if (!zs.empty()) out.push_back({name, accuracy(zs, ys), zs.size()});
     };
     one("ngram", z_ngram);
+    if (kind == kEval) one("ngram-span", z_ngram_span);
     for (size_t t = 0; t < z_tf.size(); ++t) one(o.teachers[t], z_tf[t]);
     one("ensemble", z_ens);
   };
   score(kValidation, r.validation_scores);
+  score(kValidationSpan, r.validation_span_scores);
   score(kEval, r.eval_scores);
 
   // The files.
   std::string train_out, val_out;
   for (size_t i = 0; i < items.size(); ++i) {
     const Item& it = items[i];
-    if (it.kind == kEval) continue;
+    if (it.kind == kEval || it.kind == kValidationSpan) continue;
     if (it.kind == kValidation) {
       val_out += json{{"text", it.text}, {"label", kLabels[static_cast<size_t>(it.label)]}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
       ++r.validation;
@@ -272,6 +302,7 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
     }
     double p = sigmoid(z_ens[i]);
     if (it.kind == kReview) p = o.label_weight * it.label + (1 - o.label_weight) * p;
+    if (it.kind == kSpan) p = o.span_label_weight * it.label + (1 - o.span_label_weight) * p;
     static const char* kKinds[] = {"review", "span", "unlabeled", "unlabeled-span"};
     json row = {{"text", it.text}, {"label", p >= 0.5 ? "POSITIVE" : "NEGATIVE"},
                 {"probs", {{"NEGATIVE", 1 - p}, {"POSITIVE", p}}}, {"kind", kKinds[it.kind]}};

@@ -2,8 +2,9 @@
 // from them (one sentence, two or three sentences, short word windows), and optionally unlabeled
 // texts and their spans, each with a soft target from a teacher ensemble. The ensemble averages
 // calibrated log-odds: an NB-weighted n-gram logistic model (ngram_teacher.h, cross-fitted over
-// folds so a labelled text is scored by a model that never saw it) and any transformer
-// classifiers given. A span of a positive review is often negative, so spans take the teacher's
+// folds so a labelled text is scored by a model that never saw it; a second n-gram model trained
+// on spans with their review's label scores spans) and any transformer classifiers given, each
+// Platt-scaled per kind of text (whole reviews, spans) on held-out reviews and their spans. A span of a positive review is often negative, so spans take the teacher's
 // target, not the review's label; whole labelled reviews mix the two. Writes JSONL rows that
 // `senti train` reads ({"text", "label", "probs", "kind"}), and a held-out validation file of
 // whole reviews with their true labels. Binary NEGATIVE/POSITIVE only. No command-line parsing.
@@ -26,6 +27,7 @@ struct DistillDataOptions {
                                        // (1 when there is no transformer teacher)
   double label_weight = 0.5;           // a whole labelled review's target: this much of its label,
                                        // the rest the teacher's
+  double span_label_weight = 0;        // a labelled review's span: this much of the review's label
   int spans_per_text = 4;
   bool unlabeled_whole = true;         // unlabeled texts themselves, besides their spans
   double validation_fraction = 0.04;   // labelled reviews held out (validation + calibration)
@@ -47,6 +49,7 @@ struct TeacherScore {
 struct DistillDataResult {
   size_t reviews = 0, spans = 0, unlabeled = 0, unlabeled_spans = 0, validation = 0;
   std::vector<TeacherScore> validation_scores;  // each teacher and the ensemble, held-out reviews
+  std::vector<TeacherScore> validation_span_scores;  // the same on their spans (the review's label)
   std::vector<TeacherScore> eval_scores;        // the same on eval_data, when given
   std::string to_json() const;
 };

@@ -127,31 +127,37 @@ double NgramTeacher::raw_logit(std::string_view text) const {
   return z;
 }
 
-double NgramTeacher::logit(std::string_view text) const { return raw_logit(text) / temperature_; }
+double NgramTeacher::logit(std::string_view text) const { return platt_(raw_logit(text)); }
 
-double fit_temperature(const std::vector<double>& z, const std::vector<int>& y) {
-  auto loss = [&](double temp) {
-    double l = 0;
+Platt fit_platt(const std::vector<double>& z, const std::vector<int>& y) {
+  Platt p;
+  for (int it = 0; it < 50; ++it) {
+    // Gradient and Hessian of the summed log-loss in (a, b).
+    double ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
     for (size_t i = 0; i < z.size(); ++i) {
-      const double s = (y[i] ? 1.0 : -1.0) * z[i] / temp;
-      l += s > 0 ? std::log1p(std::exp(-s)) : -s + std::log1p(std::exp(s));
+      const double q = 1.0 / (1.0 + std::exp(-p(z[i]))), r = q - (y[i] ? 1.0 : 0.0), w = q * (1 - q);
+      ga += r * z[i];
+      gb += r;
+      haa += w * z[i] * z[i];
+      hab += w * z[i];
+      hbb += w;
     }
-    return l;
-  };
-  double a = std::log(1.0 / 16), b = std::log(16.0);
-  const double g = (std::sqrt(5.0) - 1) / 2;
-  for (int it = 0; it < 60; ++it) {
-    const double c = b - g * (b - a), d = a + g * (b - a);
-    if (loss(std::exp(c)) < loss(std::exp(d))) b = d;
-    else a = c;
+    haa += 1e-9;
+    hbb += 1e-9;
+    const double det = haa * hbb - hab * hab;
+    if (!(det > 0)) break;
+    const double da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
+    p.a -= da;
+    p.b -= db;
+    if (std::fabs(da) + std::fabs(db) < 1e-10) break;
   }
-  return std::exp((a + b) / 2);
+  return p;
 }
 
 void NgramTeacher::calibrate(const std::vector<std::string_view>& texts, const std::vector<int>& labels) {
   std::vector<double> z(texts.size());
   for (size_t i = 0; i < texts.size(); ++i) z[i] = raw_logit(texts[i]);
-  temperature_ = fit_temperature(z, labels);
+  platt_ = fit_platt(z, labels);
 }
 
 }  // namespace senti::train

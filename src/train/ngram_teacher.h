@@ -22,21 +22,26 @@ struct NgramTeacherOptions {
   uint64_t seed = 42;
 };
 
-// The temperature T in [1/16, 16] that minimises the log-loss of sigmoid(z / T) against binary
-// labels (golden-section search over log T; the loss is unimodal there).
-double fit_temperature(const std::vector<double>& log_odds, const std::vector<int>& labels);
+// Platt scaling: the scale a and shift b that minimise the log-loss of sigmoid(a z + b) against
+// binary labels (Newton's method on the two parameters; the loss is convex in them). The shift
+// corrects a teacher's prior on texts unlike its training texts (e.g. short spans).
+struct Platt {
+  double a = 1, b = 0;
+  double operator()(double z) const { return a * z + b; }
+};
+Platt fit_platt(const std::vector<double>& log_odds, const std::vector<int>& labels);
 
 class NgramTeacher {
  public:
   // labels: 0 or 1 per text.
   static NgramTeacher train(const std::vector<std::string_view>& texts, const std::vector<int>& labels,
                             const NgramTeacherOptions& options);
-  // log-odds of label 1; 0 for a text without a known n-gram (a balanced prior), then scaled by
-  // the temperature.
+  // log-odds of label 1 (before calibration: 0 for a text without a known n-gram), through the
+  // Platt scaling that calibrate() fitted.
   double logit(std::string_view text) const;
-  // Fits the temperature T (logit / T) that minimises the log-loss on held-out texts.
+  // Fits the Platt scaling on held-out texts of the kind this teacher will score.
   void calibrate(const std::vector<std::string_view>& texts, const std::vector<int>& labels);
-  double temperature() const { return temperature_; }
+  const Platt& calibration() const { return platt_; }
 
   // The hashed n-gram ids of a text, each once (exposed for tests).
   static std::vector<uint32_t> features(std::string_view text, int max_n, int hash_bits);
@@ -45,7 +50,7 @@ class NgramTeacher {
   double raw_logit(std::string_view text) const;
   int max_n_ = 3, hash_bits_ = 24;
   std::vector<float> ratio_, weight_;  // (2^hash_bits) NB ratio and regression weight per bucket
-  double bias_ = 0, temperature_ = 1;
+  Platt platt_;
 };
 
 }  // namespace senti::train

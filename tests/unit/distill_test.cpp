@@ -1,10 +1,12 @@
 // Distillation data: sentence splitting and span cutting, the n-gram teacher (learns a
-// synthetic task, a text without known n-grams is a balanced 0 log-odds, temperature fitted),
+// synthetic task, a text without known n-grams is a balanced 0 log-odds before calibration, Platt scaling),
 // make_distill_data's files (soft targets senti train reads back), and the behaviour suite
 // reader and scorer on the tiny golden classifier.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <random>
 
 #include "data/dataset.h"
 #include "senti/classifier.h"
@@ -83,8 +85,22 @@ TEST(Distill, NgramTeacherLearnsAndKnowsNothingOfUnseenWords) {
   EXPECT_EQ(t.logit(""), 0.0);
   EXPECT_EQ(t.logit("zyxw qvut"), 0.0);
   t.calibrate(views, labels);
-  EXPECT_GT(t.temperature(), 0.0);
-  EXPECT_TRUE(std::isfinite(t.temperature()));
+  EXPECT_EQ(t.logit(""), t.calibration().b);
+  EXPECT_GT(t.calibration().a, 0.0);
+  EXPECT_TRUE(std::isfinite(t.calibration().b));
+  // Platt scaling recovers a known scale and shift.
+  std::vector<double> z;
+  std::vector<int> y;
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int i = 0; i < 20000; ++i) {
+    const double x = 6 * u(rng) - 3;
+    z.push_back(x);
+    y.push_back(u(rng) < 1 / (1 + std::exp(-(2 * x - 0.5))) ? 1 : 0);
+  }
+  Platt p = fit_platt(z, y);
+  EXPECT_NEAR(p.a, 2.0, 0.15);
+  EXPECT_NEAR(p.b, -0.5, 0.1);
   // Features: each n-gram once, case-insensitive, "!" and "?" are tokens.
   auto f = NgramTeacher::features("Good good GOOD!", 1, 16);
   EXPECT_EQ(f.size(), 2u);
