@@ -144,27 +144,23 @@ std::string DistillDataResult::to_json() const {
       .dump();
 }
 
-DistillDataResult make_distill_data(const DistillDataOptions& o) {
-  if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "an output folder is required");
-  if (o.folds < 2) fail(ErrorCode::kInvalidArgument, "cross-fitting needs at least 2 folds");
-  if (!(o.ngram_weight >= 0 && o.ngram_weight <= 1) || !(o.label_weight >= 0 && o.label_weight <= 1))
-    fail(ErrorCode::kInvalidArgument, "the n-gram and label weights must lie in [0, 1]");
-  fs::create_directories(o.out_dir);
-  const std::vector<std::string> kLabels = {"NEGATIVE", "POSITIVE"};
-  data::Dataset all = data::read_dataset(o.data, kLabels), train_ds, val_ds;
-  data::split_validation(all, o.validation_fraction, o.seed, train_ds, val_ds);
-  if (val_ds.examples.empty()) fail(ErrorCode::kInvalidArgument, "the validation fraction leaves no held-out review");
-  all = {};
+namespace {
+const std::vector<std::string> kLabels = {"NEGATIVE", "POSITIVE"};
 
-  // Every text the teachers score, by kind.
-  enum Kind { kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kValidationSpan, kEval };
-  auto is_span = [](Kind k) { return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan; };
-  struct Item {
-    std::string text;
-    Kind kind;
-    int label;  // -1 when unknown; a span of a labelled review: the review's label
-    int fold;   // the n-gram model that scores it (-1: the one trained on everything)
-  };
+// What a text is, which decides who scores it and where it goes.
+enum Kind { kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kValidationSpan, kEval };
+bool is_span(Kind k) { return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan; }
+
+struct Item {
+  std::string text;
+  Kind kind;
+  int label;  // -1 when unknown; a span of a labelled review: the review's label
+  int fold;   // the n-gram models that score it (-1: those trained on every fold)
+};
+
+// Every text the teachers score: training reviews (in folds) and their spans, unlabeled texts
+// and their spans, held-out reviews and their spans, and the evaluation data.
+std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset& train_ds, const data::Dataset& val_ds) {
   std::vector<Item> items;
   std::mt19937_64 rng(o.seed ^ 0xd15711ull);
   std::vector<int> fold_of(train_ds.examples.size());
@@ -198,27 +194,30 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
   }
   if (!o.eval_data.empty())
     for (const auto& e : data::read_dataset(o.eval_data, kLabels).examples) items.push_back({e.text, kEval, e.label, -1});
-  log::info("distillation data: " + std::to_string(items.size()) + " texts to score");
+  return items;
+}
 
-  // Held-out texts of one kind with their (review's) labels, for calibration.
-  auto held_out = [&](Kind kind, std::vector<std::string_view>* texts, std::vector<int>& labels) {
-    labels.clear();
-    for (const auto& it : items)
-      if (it.kind == kind) {
-        if (texts) texts->push_back(it.text);
-        labels.push_back(it.label);
-      }
-  };
+// Held-out texts of one kind with their (review's) labels, for calibration.
+void held_out(const std::vector<Item>& items, Kind kind, std::vector<std::string_view>& texts, std::vector<int>& labels) {
+  for (const auto& it : items)
+    if (it.kind == kind) {
+      texts.push_back(it.text);
+      labels.push_back(it.label);
+    }
+}
+
+// The n-gram teacher, two models per fold (trained on the other folds; "all folds" for texts
+// outside the labelled training reviews): one on whole reviews, one on spans labelled with their
+// review's label, which learns how much a short piece of text says; each Platt-scaled on the
+// held-out texts of its kind. z: each item's log-odds; z_span: the span model's, for kEval items.
+void score_ngram(const DistillDataOptions& o, const std::vector<Item>& items, std::vector<double>& z,
+                 std::vector<double>& z_span) {
   std::vector<std::string_view> val_texts, val_span_texts;
   std::vector<int> val_labels, val_span_labels;
-  held_out(kValidation, &val_texts, val_labels);
-  held_out(kValidationSpan, &val_span_texts, val_span_labels);
-
-  // The n-gram teacher, two models per fold (trained on the other folds; "all folds" for texts
-  // outside the labelled training reviews): one on whole reviews, one on spans labelled with their
-  // review's label, which learns how much a short piece of text says; each Platt-scaled on the
-  // held-out texts of its kind.
-  std::vector<double> z_ngram(items.size()), z_ngram_span(items.size());
+  held_out(items, kValidation, val_texts, val_labels);
+  held_out(items, kValidationSpan, val_span_texts, val_span_labels);
+  z.assign(items.size(), 0.0);
+  z_span.assign(items.size(), 0.0);
   for (int f = -1; f < o.folds; ++f) {
     std::vector<std::string_view> texts, span_texts;
     std::vector<int> labels, span_labels;
@@ -233,34 +232,103 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
     if (!span_texts.empty()) spans.calibrate(val_span_texts, val_span_labels);
     for (size_t i = 0; i < items.size(); ++i)
       if (items[i].fold == f) {
-        z_ngram[i] = (is_span(items[i].kind) ? spans : whole).logit(items[i].text);
-        if (items[i].kind == kEval) z_ngram_span[i] = spans.logit(items[i].text);
+        z[i] = (is_span(items[i].kind) ? spans : whole).logit(items[i].text);
+        if (items[i].kind == kEval) z_span[i] = spans.logit(items[i].text);
       }
     log::info("n-gram teachers " + (f < 0 ? std::string("(all folds)") : "without fold " + std::to_string(f)) +
               ": Platt a " + std::to_string(whole.calibration().a) + ", b " + std::to_string(whole.calibration().b) +
               " (reviews); a " + std::to_string(spans.calibration().a) + ", b " + std::to_string(spans.calibration().b) +
               " (spans)");
   }
+}
 
-  // Transformer teachers, each Platt-scaled on the held-out reviews for whole texts and on the
-  // held-out reviews' spans for spans (which also corrects a prior learnt from long reviews).
+// A transformer teacher's log-odds for every item, Platt-scaled on the held-out reviews for
+// whole texts and on the held-out reviews' spans for spans (which also corrects a prior learnt
+// from long reviews).
+std::vector<double> score_transformer(const DistillDataOptions& o, const std::string& dir, const std::vector<Item>& items) {
+  auto clf = Classifier::load(dir, {o.threads});
   std::vector<std::string_view> all_texts;
   for (const auto& it : items) all_texts.push_back(it.text);
-  std::vector<std::vector<double>> z_tf;
-  for (const auto& dir : o.teachers) {
-    auto clf = Classifier::load(dir, {o.threads});
-    std::vector<double> z = classifier_log_odds(*clf, all_texts, o.progress, fs::path(dir).filename().string());
-    std::vector<double> zw, zs;
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (items[i].kind == kValidation) zw.push_back(z[i]);
-      if (items[i].kind == kValidationSpan) zs.push_back(z[i]);
+  std::vector<double> z = classifier_log_odds(*clf, all_texts, o.progress, fs::path(dir).filename().string());
+  std::vector<double> zw, zs;
+  std::vector<int> yw, ys;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].kind == kValidation) {
+      zw.push_back(z[i]);
+      yw.push_back(items[i].label);
+    } else if (items[i].kind == kValidationSpan) {
+      zs.push_back(z[i]);
+      ys.push_back(items[i].label);
     }
-    const Platt whole = fit_platt(zw, val_labels), spans = zs.empty() ? whole : fit_platt(zs, val_span_labels);
-    for (size_t i = 0; i < items.size(); ++i) z[i] = (is_span(items[i].kind) ? spans : whole)(z[i]);
-    log::info("teacher " + dir + ": Platt a " + std::to_string(whole.a) + ", b " + std::to_string(whole.b) +
-              " (reviews); a " + std::to_string(spans.a) + ", b " + std::to_string(spans.b) + " (spans)");
-    z_tf.push_back(std::move(z));
   }
+  const Platt whole = fit_platt(zw, yw), spans = zs.empty() ? whole : fit_platt(zs, ys);
+  for (size_t i = 0; i < items.size(); ++i) z[i] = (is_span(items[i].kind) ? spans : whole)(z[i]);
+  log::info("teacher " + dir + ": Platt a " + std::to_string(whole.a) + ", b " + std::to_string(whole.b) +
+            " (reviews); a " + std::to_string(spans.a) + ", b " + std::to_string(spans.b) + " (spans)");
+  return z;
+}
+
+// Accuracy of each named log-odds vector on the items of one kind.
+std::vector<TeacherScore> score_kind(const std::vector<Item>& items, Kind kind,
+                                     const std::vector<std::pair<std::string, const std::vector<double>*>>& teachers) {
+  std::vector<TeacherScore> out;
+  for (const auto& [name, z] : teachers) {
+    std::vector<double> zs;
+    std::vector<int> ys;
+    for (size_t i = 0; i < items.size(); ++i)
+      if (items[i].kind == kind) {
+        zs.push_back((*z)[i]);
+        ys.push_back(items[i].label);
+      }
+    if (!zs.empty()) out.push_back({name, accuracy(zs, ys), zs.size()});
+  }
+  return out;
+}
+
+// train.jsonl (soft targets) and validation.jsonl (true labels); counts into r.
+void write_outputs(const DistillDataOptions& o, const std::vector<Item>& items, const std::vector<double>& z,
+                   DistillDataResult& r) {
+  std::string train_out, val_out;
+  auto line = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; };
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Item& it = items[i];
+    if (it.kind == kEval || it.kind == kValidationSpan) continue;
+    if (it.kind == kValidation) {
+      val_out += line({{"text", it.text}, {"label", kLabels[static_cast<size_t>(it.label)]}});
+      ++r.validation;
+      continue;
+    }
+    double p = sigmoid(z[i]);
+    if (it.kind == kReview) p = o.label_weight * it.label + (1 - o.label_weight) * p;
+    if (it.kind == kSpan) p = o.span_label_weight * it.label + (1 - o.span_label_weight) * p;
+    static const char* kKinds[] = {"review", "span", "unlabeled", "unlabeled-span"};
+    train_out += line({{"text", it.text}, {"label", p >= 0.5 ? "POSITIVE" : "NEGATIVE"},
+                       {"probs", {{"NEGATIVE", 1 - p}, {"POSITIVE", p}}}, {"kind", kKinds[it.kind]}});
+    (it.kind == kReview ? r.reviews : it.kind == kSpan ? r.spans : it.kind == kUnlabeled ? r.unlabeled : r.unlabeled_spans)++;
+  }
+  write_file_atomic(o.out_dir + "/train.jsonl", train_out);
+  write_file_atomic(o.out_dir + "/validation.jsonl", val_out);
+}
+}  // namespace
+
+DistillDataResult make_distill_data(const DistillDataOptions& o) {
+  if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "an output folder is required");
+  if (o.folds < 2) fail(ErrorCode::kInvalidArgument, "cross-fitting needs at least 2 folds");
+  if (!(o.ngram_weight >= 0 && o.ngram_weight <= 1) || !(o.label_weight >= 0 && o.label_weight <= 1) ||
+      !(o.span_label_weight >= 0 && o.span_label_weight <= 1))
+    fail(ErrorCode::kInvalidArgument, "the n-gram, label and span-label weights must lie in [0, 1]");
+  fs::create_directories(o.out_dir);
+  data::Dataset train_ds, val_ds;
+  data::split_validation(data::read_dataset(o.data, kLabels), o.validation_fraction, o.seed, train_ds, val_ds);
+  if (val_ds.examples.empty()) fail(ErrorCode::kInvalidArgument, "the validation fraction leaves no held-out review");
+  const std::vector<Item> items = gather_items(o, train_ds, val_ds);
+  log::info("distillation data: " + std::to_string(items.size()) + " texts to score");
+
+  std::vector<double> z_ngram, z_ngram_span;
+  score_ngram(o, items, z_ngram, z_ngram_span);
+  std::vector<std::vector<double>> z_tf;
+  for (const auto& dir : o.teachers) z_tf.push_back(score_transformer(o, dir, items));
+  // The ensemble: the n-gram teacher's share of the log-odds, the mean transformer the rest.
   const double w = z_tf.empty() ? 1.0 : o.ngram_weight;
   std::vector<double> z_ens(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
@@ -270,47 +338,14 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
   }
 
   DistillDataResult r;
-  auto score = [&](Kind kind, std::vector<TeacherScore>& out) {
-    auto one = [&](const std::string& name, const std::vector<double>& z) {
-      std::vector<double> zs;
-      std::vector<int> ys;
-      for (size_t i = 0; i < items.size(); ++i)
-        if (items[i].kind == kind) {
-          zs.push_back(z[i]);
-          ys.push_back(items[i].label);
-        }
-      if (!zs.empty()) out.push_back({name, accuracy(zs, ys), zs.size()});
-    };
-    one("ngram", z_ngram);
-    if (kind == kEval) one("ngram-span", z_ngram_span);
-    for (size_t t = 0; t < z_tf.size(); ++t) one(o.teachers[t], z_tf[t]);
-    one("ensemble", z_ens);
-  };
-  score(kValidation, r.validation_scores);
-  score(kValidationSpan, r.validation_span_scores);
-  score(kEval, r.eval_scores);
-
-  // The files.
-  std::string train_out, val_out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    const Item& it = items[i];
-    if (it.kind == kEval || it.kind == kValidationSpan) continue;
-    if (it.kind == kValidation) {
-      val_out += json{{"text", it.text}, {"label", kLabels[static_cast<size_t>(it.label)]}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-      ++r.validation;
-      continue;
-    }
-    double p = sigmoid(z_ens[i]);
-    if (it.kind == kReview) p = o.label_weight * it.label + (1 - o.label_weight) * p;
-    if (it.kind == kSpan) p = o.span_label_weight * it.label + (1 - o.span_label_weight) * p;
-    static const char* kKinds[] = {"review", "span", "unlabeled", "unlabeled-span"};
-    json row = {{"text", it.text}, {"label", p >= 0.5 ? "POSITIVE" : "NEGATIVE"},
-                {"probs", {{"NEGATIVE", 1 - p}, {"POSITIVE", p}}}, {"kind", kKinds[it.kind]}};
-    train_out += row.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-    (it.kind == kReview ? r.reviews : it.kind == kSpan ? r.spans : it.kind == kUnlabeled ? r.unlabeled : r.unlabeled_spans)++;
-  }
-  write_file_atomic(o.out_dir + "/train.jsonl", train_out);
-  write_file_atomic(o.out_dir + "/validation.jsonl", val_out);
+  std::vector<std::pair<std::string, const std::vector<double>*>> teachers = {{"ngram", &z_ngram}};
+  for (size_t t = 0; t < z_tf.size(); ++t) teachers.push_back({o.teachers[t], &z_tf[t]});
+  teachers.push_back({"ensemble", &z_ens});
+  r.validation_scores = score_kind(items, kValidation, teachers);
+  r.validation_span_scores = score_kind(items, kValidationSpan, teachers);
+  teachers.insert(teachers.begin() + 1, {"ngram-span", &z_ngram_span});
+  r.eval_scores = score_kind(items, kEval, teachers);
+  write_outputs(o, items, z_ens, r);
   write_file_atomic(o.out_dir + "/teacher_report.json", r.to_json() + "\n");
   return r;
 }
