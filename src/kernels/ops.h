@@ -1,5 +1,6 @@
-// Element-wise and row-wise kernels of the encoder's forward pass, over plain row-major float
-// buffers: LayerNorm, softmax, activations, embedding lookup. Parallel over rows (OpenMP).
+// Element-wise and row-wise kernels of the encoder, forward and backward, over plain row-major
+// float buffers: LayerNorm, softmax, activations (GELU, ReLU), dropout, embedding lookup and its
+// scatter-add, cross-entropy (hard and soft targets). Parallel over rows (OpenMP) where it pays.
 #pragma once
 #include <algorithm>
 #include <bit>
