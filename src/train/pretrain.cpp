@@ -209,7 +209,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
   }
   const auto& cfg = model->config();
   if (static_cast<int64_t>(tok.vocab().size()) != cfg.vocab_size)
-    fail(ErrorCode::kInvalidArgument, tok_dir + ": the tokenizer has " + std::to_string(tok.vocab().size()) +
+    fail(ErrorCode::kParse, tok_dir + ": the tokenizer has " + std::to_string(tok.vocab().size()) +
                                           " tokens but the model's vocab_size is " + std::to_string(cfg.vocab_size));
   if (static_cast<int64_t>(o.max_length) > cfg.max_position_embeddings)
     fail(ErrorCode::kInvalidArgument, "--max-length " + std::to_string(o.max_length) + " exceeds the model's max_position_embeddings " +

@@ -414,7 +414,8 @@ TrainResult train(const TrainOptions& o) {
               std::to_string(config.initializer_range) + "), seed " + std::to_string(o.seed) + ")");
   }
   if (static_cast<int64_t>(tok.vocab().size()) != model->config().vocab_size)
-    fail(ErrorCode::kParse, o.base_model + ": tokenizer and config.json disagree on the vocabulary size");
+    fail(ErrorCode::kParse, o.base_model + ": the tokenizer has " + std::to_string(tok.vocab().size()) +
+                                " tokens but config.json's vocab_size is " + std::to_string(model->config().vocab_size));
   if (static_cast<int64_t>(o.max_length) > model->config().max_position_embeddings)
     fail(ErrorCode::kInvalidArgument, "--max-length exceeds the model's max_position_embeddings");
   FreezePolicy freeze = parse_freeze(o.freeze, model->config().n_layers, o.train_top);
