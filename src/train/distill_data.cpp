@@ -74,14 +74,12 @@ std::vector<double> classifier_log_odds(const Classifier& clf, const std::vector
   if (labels.size() != 2 || pos == labels.end() || neg == labels.end())
     fail(ErrorCode::kInvalidArgument, clf.info().path + ": a teacher must classify into NEGATIVE and POSITIVE");
   const size_t ip = static_cast<size_t>(pos - labels.begin()), in = static_cast<size_t>(neg - labels.begin());
-  std::vector<double> z;
-  z.reserve(texts.size());
+  std::vector<double> z(texts.size(), 0.0);
   Progress progress("teacher " + what, texts.size(), "texts", progress_on);
   // Sorted by length so that a batch holds similar lengths; results put back in order.
   std::vector<size_t> order(texts.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return texts[a].size() < texts[b].size(); });
-  z.assign(texts.size(), 0.0);
   const size_t batch = 32;
   for (size_t i = 0; i < order.size(); i += batch) {
     std::vector<std::string_view> b;

@@ -1,7 +1,6 @@
 #include "train/suite.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -71,6 +70,7 @@ SuiteResult run_suite(const Classifier& classifier, const std::vector<SuiteCase>
     add(c.text);
     if (!c.same_as.empty()) add(c.same_as);
   }
+  // Probabilities per label, in the model's label order, from the classifier's own softmax.
   ClassifyOptions o = options;
   o.function = ScoreFunction::kSoftmax;
   o.top_k = -1;
@@ -78,12 +78,10 @@ SuiteResult run_suite(const Classifier& classifier, const std::vector<SuiteCase>
   for (size_t i = 0; i < texts.size(); i += batch_size) {
     std::vector<std::string_view> batch(texts.begin() + static_cast<long>(i),
                                         texts.begin() + static_cast<long>(std::min(texts.size(), i + batch_size)));
-    for (auto& lg : classifier.logits(batch, o)) {
-      const float mx = *std::max_element(lg.begin(), lg.end());
-      double sum = 0;
-      for (float v : lg) sum += std::exp(v - mx);
-      std::vector<float> p(lg.size());
-      for (size_t k = 0; k < lg.size(); ++k) p[k] = static_cast<float>(std::exp(lg[k] - mx) / sum);
+    for (const auto& scores : classifier.classify(batch, o)) {
+      std::vector<float> p(labels.size(), 0.f);
+      for (const auto& ls : scores)
+        p[static_cast<size_t>(std::find(labels.begin(), labels.end(), ls.label) - labels.begin())] = ls.score;
       probs.push_back(std::move(p));
     }
   }
