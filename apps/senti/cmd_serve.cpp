@@ -1,5 +1,6 @@
 // `senti serve`: the web page and the HTTP API on one port. SIGINT / SIGTERM stop accepting
-// connections, let in-flight requests finish, and exit 0.
+// connections, let in-flight requests finish (within --shutdown-timeout), and exit 0.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -12,6 +13,8 @@
 
 namespace senti::cli {
 
+using serve::HttpLimits;
+
 namespace {
 struct ServeArgs {
   CommonOptions common;
@@ -21,6 +24,11 @@ struct ServeArgs {
 
 int run(ServeArgs& a) {
   a.serve.threads = apply_common_options(a.common);
+  // Memory a large request took must go back to the system afterwards: glibc otherwise raises
+  // its mmap threshold after the first large free and keeps such blocks in per-thread arenas,
+  // so a few requests with megabyte-long texts would pin gigabytes across the worker threads.
+  mallopt(M_MMAP_THRESHOLD, 256 << 10);
+  mallopt(M_TRIM_THRESHOLD, 1 << 20);
   a.serve.model_dir = a.model.resolve_model_dir();
   a.serve.defaults = a.model.classify_options();
   // Signals go to one thread that asks the server to stop; block them everywhere else.
@@ -78,8 +86,40 @@ Action register_serve(CLI::App& app) {
   cmd->add_option("--max-explain-inputs", s.max_explain_inputs,
                   "Texts per request that asks for explanations; more are answered 413")
       ->capture_default_str();
-  cmd->add_option("--max-body", s.max_body, "Largest request body in bytes; larger ones are answered 413")->capture_default_str();
-  cmd->add_option("--http-threads", s.http_threads, "Connections served at once")->capture_default_str();
+  cmd->add_option("--max-explain-work", s.max_explain_work,
+                  "Work one explanation request may cost, in token-passes (tokens x integrated-gradients steps, or "
+                  "x words for occlusion); more is answered 413. Requests are admitted while the work queued is at most "
+                  "this much, so none waits behind more than one such budget; others are answered 429")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--max-body", s.max_body, "Largest request body in bytes, chunked or not; larger ones are answered 413")
+      ->capture_default_str();
+  cmd->add_option("--http-threads", s.http_threads,
+                  "Worker threads: requests that compute (predict, explain, flag) at once. Connections do not take a "
+                  "thread: idle and slow ones cost a socket")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  HttpLimits& h = s.http;
+  cmd->add_option("--max-connections", h.max_connections,
+                  "Connections open at once (lowered to fit the open-files limit); more are answered 503")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--max-connections-per-client", h.max_connections_per_client,
+                  "Connections open at once from one client address; more are answered 503")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--header-timeout", h.header_timeout_s,
+                  "Seconds a request may take from its first byte to the end of its headers (total, not per "
+                  "line); then 408 and the connection closes")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--body-timeout", h.body_timeout_s, "Seconds a request body may take to arrive (total); then 408")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--keep-alive-timeout", h.keep_alive_s, "Seconds an idle keep-alive connection stays open")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--max-header-bytes", h.max_header_bytes, "Largest request line + headers in bytes; larger get 431")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--max-header-fields", h.max_header_fields, "Most header fields in a request; more get 431")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--shutdown-timeout", h.shutdown_timeout_s,
+                  "After SIGTERM/SIGINT, seconds to finish answers in flight; then the server exits whatever the "
+                  "clients do")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--api-key", s.api_key, "Require \"Authorization: Bearer KEY\" on /api/* and /predict (default: none; "
                                           "also read from $SENTI_API_KEY)")->envname("SENTI_API_KEY");
   cmd->add_option("--flag-file", s.flag_file, "CSV file the Flag button appends to (default: flagged.csv in the model folder)");

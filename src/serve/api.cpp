@@ -6,6 +6,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "text/unicode.h"
+#include "text/utf8.h"
+
 namespace senti::serve {
 
 using nlohmann::json;
@@ -13,6 +16,17 @@ using nlohmann::json;
 namespace {
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// A bad value as errors quote it: its JSON, cut to a short excerpt (the value is at most
+// kMaxJsonDepth deep, so dumping it is safe; a long one is not echoed whole).
+std::string excerpt(const json& j) {
+  constexpr size_t kMax = 80;
+  std::string s = dump(j);
+  if (s.size() <= kMax) return s;
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+  return s.substr(0, cut) + "... (" + std::to_string(s.size()) + " bytes)";
+}
 
 [[noreturn]] void invalid(const std::string& message) { throw ApiError(422, "Validation", message); }
 
@@ -30,15 +44,38 @@ const char* type_name(const json& j) {
   }
 }
 
+struct TooDeep {};
+
 json parse_object(std::string_view body) {
-  json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  // The depth is checked while parsing, so a hostile body nested thousands of levels deep is
+  // refused before anything is built from it, dumped or echoed.
+  json j;
+  try {
+    j = json::parse(
+        body.begin(), body.end(),
+        [](int depth, json::parse_event_t, json&) {
+          if (depth > kMaxJsonDepth) throw TooDeep{};
+          return true;
+        },
+        /*allow_exceptions=*/false);
+  } catch (const TooDeep&) {
+    invalid("the body is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
+  }
   if (j.is_discarded()) invalid("the body is not valid JSON (UTF-8 text expected)");
   if (!j.is_object()) invalid(std::string("the body must be a JSON object, got ") + type_name(j));
   return j;
 }
 
+// Nothing the tokenizer would read: only whitespace (NBSP and the other Unicode spaces
+// included), control and format characters (zero-width spaces, joiners, BOM).
 bool blank(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+  for (size_t pos = 0; pos < s.size();) {
+    size_t len = 1;
+    const char32_t c = text::decode_utf8(s, pos, len);
+    if (!text::is_bert_whitespace(c) && !text::is_bert_control(c) && c != 0) return false;
+    pos += len;
+  }
+  return true;
 }
 
 std::string text_at(const json& v, const std::string& field) {
@@ -85,17 +122,17 @@ void explain_fields(const json& fields, const std::string& where, ExplainOptions
   };
   if (const json* m = field("method")) {
     if (!m->is_string() || !parse_explain_method(m->get<std::string>(), o.method))
-      invalid("\"" + where + "method\" must be \"ig\", \"gxi\" or \"occlusion\", got " + dump(*m));
+      invalid("\"" + where + "method\" must be \"ig\", \"gxi\" or \"occlusion\", got " + excerpt(*m));
   }
   if (const json* st = field("steps")) {
     if (!st->is_number_integer() || st->get<int64_t>() < 1 || st->get<int64_t>() > kMaxExplainSteps)
       invalid("\"" + where + "steps\" must be an integer from 1 to " + std::to_string(kMaxExplainSteps) + ", got " +
-              dump(*st));
+              excerpt(*st));
     o.steps = static_cast<int>(st->get<int64_t>());
   }
   if (const json* t = field("tolerance")) {
     if (!t->is_number() || !(t->get<double>() >= 0 && t->get<double>() <= 1))
-      invalid("\"" + where + "tolerance\" must be a number from 0 to 1, got " + dump(*t));
+      invalid("\"" + where + "tolerance\" must be a number from 0 to 1, got " + excerpt(*t));
     o.tolerance = t->get<double>();
   }
   if (const json* l = field("label")) {
@@ -126,7 +163,7 @@ PredictRequest parse_pipeline(const json& j, size_t max_inputs, const ClassifyOp
     } else if (k->is_number_integer() && k->get<int64_t>() >= 1) {
       r.options.top_k = static_cast<int>(std::min<int64_t>(k->get<int64_t>(), 1 << 20));
     } else {
-      invalid(std::string("\"top_k\" must be a positive integer, \"all\" or null, got ") + dump(*k));
+      invalid(std::string("\"top_k\" must be a positive integer, \"all\" or null, got ") + excerpt(*k));
     }
   }
   if (const json* t = option(j, "truncation")) {
@@ -140,7 +177,7 @@ PredictRequest parse_pipeline(const json& j, size_t max_inputs, const ClassifyOp
     } else if (t->is_string() && t->get<std::string>() == "head+tail") {
       r.options.truncation = Truncation::kHeadTail;
     } else {
-      invalid("\"truncation\" must be \"head\", \"tail\", \"head+tail\" or a boolean, got " + dump(*t));
+      invalid("\"truncation\" must be \"head\", \"tail\", \"head+tail\" or a boolean, got " + excerpt(*t));
     }
   }
   if (const json* f = option(j, "function_to_apply")) {
@@ -149,7 +186,7 @@ PredictRequest parse_pipeline(const json& j, size_t max_inputs, const ClassifyOp
     else if (s == "softmax") r.options.function = ScoreFunction::kSoftmax;
     else if (s == "sigmoid") r.options.function = ScoreFunction::kSigmoid;
     else if (s == "none") r.options.function = ScoreFunction::kNone;
-    else invalid("\"function_to_apply\" must be \"default\", \"softmax\", \"sigmoid\" or \"none\", got " + dump(*f));
+    else invalid("\"function_to_apply\" must be \"default\", \"softmax\", \"sigmoid\" or \"none\", got " + excerpt(*f));
   }
   if (const json* e = option(j, "explain")) {
     if (e->is_boolean()) {
@@ -235,7 +272,7 @@ PredictRequest parse_tei_request(std::string_view body, size_t max_inputs, const
     std::string d = it->is_string() ? lower(it->get<std::string>()) : "";
     if (d == "right") r.options.truncation = Truncation::kHead;
     else if (d == "left") r.options.truncation = Truncation::kTail;
-    else invalid("\"truncation_direction\" must be \"left\" or \"right\", got " + dump(*it));
+    else invalid("\"truncation_direction\" must be \"left\" or \"right\", got " + excerpt(*it));
   }
   return r;
 }
@@ -292,6 +329,22 @@ std::string predict_response(const PredictRequest& request, const std::vector<st
     for (const auto& r : results) out.push_back(labels(r));
   }
   return dump(out);
+}
+
+FlagRequest parse_flag_request(std::string_view body) {
+  const json j = parse_object(body);
+  FlagRequest r;
+  auto input = j.find("input");
+  if (input == j.end()) invalid("\"input\" is missing: send the text that was classified");
+  r.input = text_at(*input, "input");
+  if (auto f = j.find("flag"); f != j.end() && !f->is_null()) {
+    if (!f->is_string()) invalid(std::string("\"flag\" must be a string, got ") + type_name(*f));
+    r.reason = f->get<std::string>();
+    if (r.reason.size() > kMaxFlagReason)
+      invalid("\"flag\" is " + std::to_string(r.reason.size()) + " bytes; at most " + std::to_string(kMaxFlagReason));
+  }
+  // "output" (what the page showed) is accepted and ignored: the log records the server's own answer.
+  return r;
 }
 
 ApiError too_long_error(size_t index, size_t tokens, size_t max_length) {

@@ -15,10 +15,11 @@
 namespace senti::serve {
 
 struct ApiError : std::runtime_error {
-  ApiError(int status, std::string type, const std::string& message)
-      : std::runtime_error(message), status(status), type(std::move(type)) {}
+  ApiError(int status, std::string type, const std::string& message, long retry_after = 1)
+      : std::runtime_error(message), status(status), type(std::move(type)), retry_after(retry_after) {}
   int status;
   std::string type;  // "Validation", "Overloaded", "Unhealthy", "Unauthorized", "NotFound", "Internal"
+  long retry_after;  // seconds, sent as Retry-After with 429 and 503
 };
 
 // {"error": message, "error_type": type}, valid JSON whatever bytes the message holds.
@@ -38,6 +39,8 @@ struct PredictRequest {
 };
 
 constexpr int kMaxExplainSteps = 256;  // integrated-gradients steps a request may ask for
+constexpr int kMaxJsonDepth = 64;      // deeper bodies are refused while parsing (422)
+constexpr size_t kMaxFlagReason = 1000;  // bytes of a flag's reason
 
 // Parses a body for /api/predict: {"inputs": "text" | ["t1", ...], "top_k": n | null | "all",
 // "truncation": "head" | "tail" | "head+tail" | true | false, "function_to_apply": ...,
@@ -51,6 +54,13 @@ PredictRequest parse_explain_request(std::string_view body, size_t max_inputs, c
 // Parses a body for TEI's /predict: {"inputs": "t" | ["t"] | [["t1"], ["t2"], ...],
 // "raw_scores": bool, "truncate": bool, "truncation_direction": "left" | "right"}.
 PredictRequest parse_tei_request(std::string_view body, size_t max_inputs, const ClassifyOptions& defaults = {});
+
+// /api/flag's body: {"input": "the text", "flag": "why (optional)", "output": ignored}.
+struct FlagRequest {
+  std::string input;
+  std::string reason;
+};
+FlagRequest parse_flag_request(std::string_view body);
 
 // The answer for one request: per input, the labels and scores, best first; with
 // explanations (one per input), the top label's entry gains "explanation".

@@ -6,12 +6,18 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "util/error.h"
 
 namespace senti::serve {
 
-std::string csv_field(const std::string& v) {
+std::string csv_field(const std::string& value) {
+  // A spreadsheet runs a cell that starts with = + - @ (or tab / CR before one) as a formula:
+  // such cells get a leading ' (OWASP's advice on CSV injection).
+  const std::string v = !value.empty() && std::string_view("=+-@\t\r").find(value[0]) != std::string_view::npos
+                            ? "'" + value
+                            : value;
   if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
   std::string out = "\"";
   for (char c : v) {

@@ -8,7 +8,8 @@
 
 namespace senti::serve {
 
-// One CSV field, quoted when it holds a comma, quote, CR or LF (RFC 4180).
+// One CSV field, quoted when it holds a comma, quote, CR or LF (RFC 4180); a value starting
+// with = + - @ tab or CR is prefixed with ' so that a spreadsheet shows it rather than runs it.
 std::string csv_field(const std::string& value);
 
 class FlagLog {

@@ -1,19 +1,22 @@
-// Implements server.h: cpp-httplib routes over the batcher, with JSON errors everywhere.
+// Implements server.h: the routes over the HTTP layer (http.h) and the batcher, with JSON
+// errors everywhere.
 #include "serve/server.h"
-
-#include <httplib.h>
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <ctime>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "senti/version.h"
 #include "serve/api.h"
 #include "serve/assets.h"
 #include "serve/batcher.h"
 #include "serve/flag_log.h"
+#include "serve/http.h"
 #include "serve/metrics.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -24,13 +27,11 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-thread_local Clock::time_point request_start;  // set when a request's headers are read
-
-const std::set<std::string> kApiRoutes = {"/api/predict", "/api/explain", "/api/flag",    "/predict",
-                                          "/health",      "/info",        "/metrics",     "/openapi.json"};
+const std::set<std::string> kPostRoutes = {"/api/predict", "/api/explain", "/api/flag", "/predict"};
+const std::set<std::string> kGetRoutes = {"/health", "/info", "/metrics"};
 
 std::string route_label(const std::string& path) {
-  if (kApiRoutes.count(path)) return path;
+  if (kPostRoutes.count(path) || kGetRoutes.count(path) || path == "/openapi.json") return path;
   if (find_asset(path)) return "static";
   return "unmatched";
 }
@@ -50,42 +51,94 @@ bool same_secret(const std::string& a, const std::string& b) {  // constant time
   return diff == 0;
 }
 
-void send_error(httplib::Response& res, int status, const std::string& type, const std::string& message) {
+bool starts_with_nocase(const std::string& s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) return false;
+  return true;
+}
+
+void send_error(HttpResponse& res, int status, const std::string& type, const std::string& message) {
   res.status = status;
-  res.set_content(error_body(message, type), "application/json");
+  res.content_type = "application/json";
+  res.body = error_body(message, type);
 }
 }  // namespace
 
+// Explanations are the expensive requests: each is priced in token-passes (tokens read ×
+// forward/backward passes) before any work is done. One request may cost at most the budget
+// (--max-explain-work); requests are admitted while the work already admitted is at most one
+// budget, so a request never waits behind more than one budget's worth of work; the rest get
+// 429 with a Retry-After estimated from the measured rate.
+class ExplainGate {
+ public:
+  explicit ExplainGate(size_t budget) : budget_(budget) {}
+  size_t budget() const { return budget_; }
+  struct Ticket {
+    ExplainGate* gate = nullptr;
+    size_t work = 0;
+    Clock::time_point start = Clock::now();
+    Ticket() = default;
+    Ticket(ExplainGate* g, size_t w) : gate(g), work(w) {}
+    Ticket(Ticket&& o) noexcept : gate(o.gate), work(o.work), start(o.start) { o.gate = nullptr; }
+    Ticket& operator=(Ticket&&) = delete;
+    ~Ticket() {
+      if (gate) gate->release(work, std::chrono::duration<double>(Clock::now() - start).count());
+    }
+  };
+  Ticket admit(size_t work) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (in_flight_ > budget_) {
+      const double seconds = in_flight_ / std::max(rate_, 1.0);
+      throw ApiError(429, "Overloaded",
+                     "the explainer has " + std::to_string(in_flight_) +
+                         " token-passes of work queued (more than one request's budget, --max-explain-work); retry in " +
+                         std::to_string(static_cast<long>(std::ceil(seconds))) + " s",
+                     std::max(1L, static_cast<long>(std::ceil(seconds))));
+    }
+    in_flight_ += work;
+    return Ticket(this, work);
+  }
+
+ private:
+  void release(size_t work, double seconds) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    in_flight_ -= work;
+    if (seconds > 0.01 && work > 0) rate_ = rate_ == 0 ? work / seconds : 0.8 * rate_ + 0.2 * (work / seconds);
+  }
+  std::mutex mutex_;
+  size_t budget_;
+  size_t in_flight_ = 0;
+  double rate_ = 0;  // token-passes per second, measured
+};
+
 struct Server::Impl {
   ServeOptions o;
-  httplib::Server http;
+  std::unique_ptr<HttpServer> http;
   Metrics metrics;
   std::unique_ptr<Classifier> classifier;
   std::unique_ptr<Explainer> explainer;  // null when the model cannot be explained (explainer_error says why)
   std::string explainer_error;
   std::unique_ptr<Batcher> batcher;
   std::unique_ptr<FlagLog> flags;
+  std::unique_ptr<ExplainGate> explain_gate;
   std::atomic<bool> ready{false};
   std::atomic<size_t> in_flight{0};
-  std::mutex stop_mutex;
-  std::condition_variable stop_cv;
-  bool stopping = false, listening_done = false;
-  int listen_socket = -1;
 
   // Runs a handler, turning every failure into a JSON error; the server keeps serving.
-  void guarded(const httplib::Request& req, httplib::Response& res, bool needs_key,
-               const std::function<void()>& fn) {
+  void guarded(const HttpRequest& req, HttpResponse& res, bool needs_key, const std::function<void()>& fn) {
     try {
       if (needs_key && !o.api_key.empty()) {
-        const std::string auth = req.get_header_value("Authorization");
-        if (auth.rfind("Bearer ", 0) != 0 || !same_secret(auth.substr(7), o.api_key)) {
-          res.set_header("WWW-Authenticate", "Bearer");
+        const std::string auth = req.header("Authorization");
+        // The scheme is case-insensitive (RFC 9110); the key is compared in constant time.
+        if (!starts_with_nocase(auth, "bearer ") || !same_secret(auth.substr(7), o.api_key)) {
+          res.headers.emplace_back("WWW-Authenticate", "Bearer");
           throw ApiError(401, "Unauthorized", "missing or wrong API key: send the header \"Authorization: Bearer <key>\"");
         }
       }
       fn();
     } catch (const ApiError& e) {
-      if (e.status == 429 || e.status == 503) res.set_header("Retry-After", "1");
+      if (e.status == 429 || e.status == 503) res.headers.emplace_back("Retry-After", std::to_string(e.retry_after));
       send_error(res, e.status, e.type, e.what());
     } catch (const Error& e) {
       if (e.code() == ErrorCode::kInvalidArgument) send_error(res, 422, "Validation", e.what());
@@ -114,8 +167,8 @@ struct Server::Impl {
                                             ", --max-concurrent-requests); retry shortly");
   }
 
-  // Explanations run on the request's own thread (the Explainer serializes them), one per text.
-  // Checked before any work is done, so a refused request costs nothing.
+  // Explanations run on the request's own worker (the Explainer serializes them), one per text.
+  // Checked and priced before any work is done, so a refused request costs nothing.
   void check_explainable(const PredictRequest& r) const {
     if (!explainer) throw ApiError(422, "Validation", "this model cannot be explained: " + explainer_error);
     if (r.inputs.size() > o.max_explain_inputs)
@@ -123,27 +176,73 @@ struct Server::Impl {
                                             " texts per request (--max-explain-inputs); this one has " +
                                             std::to_string(r.inputs.size()));
   }
+  // The options of each text's explanation, with the integrated-gradients step doubling capped
+  // so that the request's work stays within the budget; throws 413 when even the first pass
+  // of every text does not fit. Returns the work (token-passes) at most.
+  size_t price_explanations(const PredictRequest& r, std::vector<ExplainOptions>& per_text) const {
+    const size_t budget = explain_gate->budget();
+    std::vector<size_t> tokens;
+    size_t minimum = 0;
+    ClassifyOptions reads = r.options;
+    reads.window = 0;  // explanations read one window, as the explainer does
+    reads.truncation = r.explain_options.truncation;
+    reads.max_length = r.explain_options.max_length;
+    reads.head_tokens = r.explain_options.head_tokens;
+    for (const auto& text : r.inputs) {
+      const size_t n = classifier->tokenize(text, reads).tokens;
+      tokens.push_back(n);
+      const ExplainOptions& eo = r.explain_options;
+      size_t passes = eo.method == ExplainMethod::kIntegratedGradients ? static_cast<size_t>(eo.steps)
+                      : eo.method == ExplainMethod::kOcclusion       ? n + 1
+                                                                       : 1;
+      minimum += n * passes;
+    }
+    if (minimum > budget)
+      throw ApiError(413, "Validation",
+                     "these explanations need " + std::to_string(minimum) + " token-passes (tokens x steps); at most " +
+                         std::to_string(budget) +
+                         " per request (--max-explain-work): send fewer or shorter texts, or fewer \"steps\"");
+    size_t left = budget - minimum, total = minimum;
+    per_text.assign(r.inputs.size(), r.explain_options);
+    for (size_t i = 0; i < r.inputs.size(); ++i) {
+      ExplainOptions& eo = per_text[i];
+      if (eo.method != ExplainMethod::kIntegratedGradients) continue;
+      // With a tolerance, the steps double (steps, 2 steps, ... up to max_steps) until converged.
+      int cap = eo.steps;
+      if (eo.tolerance > 0)
+        while (cap * 2 <= eo.max_steps && tokens[i] * static_cast<size_t>(cap * 2) <= left) {
+          cap *= 2;
+          left -= tokens[i] * static_cast<size_t>(cap);
+          total += tokens[i] * static_cast<size_t>(cap);
+        }
+      eo.max_steps = cap;
+    }
+    return total;
+  }
   std::vector<Explanation> explain_all(const PredictRequest& r, const std::vector<std::vector<LabelScore>>* results) {
     check_explainable(r);
+    std::vector<ExplainOptions> per_text;
+    const size_t work = price_explanations(r, per_text);
+    auto ticket = explain_gate->admit(work);
     std::vector<Explanation> out;
     for (size_t i = 0; i < r.inputs.size(); ++i) {
-      ExplainOptions eo = r.explain_options;
+      ExplainOptions& eo = per_text[i];
       if (eo.label.empty() && results && !(*results)[i].empty()) eo.label = (*results)[i][0].label;
       out.push_back(explainer->explain(r.inputs[i], eo));
     }
     return out;
   }
 
-  void explain(const httplib::Request& req, httplib::Response& res) {
+  void explain(const HttpRequest& req, HttpResponse& res) {
     Admit admitted{in_flight};
     admit();
     model();
     PredictRequest r = parse_explain_request(req.body, o.max_inputs, o.defaults);
     if (o.test_hook) o.test_hook(r);
-    res.set_content(explain_response(r, explain_all(r, nullptr)), "application/json");
+    res.body = explain_response(r, explain_all(r, nullptr));
   }
 
-  void predict(const httplib::Request& req, httplib::Response& res, Dialect dialect) {
+  void predict(const HttpRequest& req, HttpResponse& res, Dialect dialect) {
     Admit admitted{in_flight};
     admit();
     const Classifier& clf = model();
@@ -167,36 +266,31 @@ struct Server::Impl {
     for (const auto& l : logits) results.push_back(clf.scores_from_logits(l, r.options));
     std::vector<Explanation> explanations;
     if (r.explain) explanations = explain_all(r, &results);
-    res.set_content(predict_response(r, results, explanations), "application/json");
+    res.body = predict_response(r, results, explanations);
   }
 
-  void flag(const httplib::Request& req, httplib::Response& res) {
+  // The Flag button: the text and the user's reason, with the server's own answer for that
+  // text (the client's claim of what it was shown is not trusted into the log).
+  void flag(const HttpRequest& req, HttpResponse& res) {
+    Admit admitted{in_flight};
+    admit();
     const Classifier& clf = model();
-    json j = json::parse(req.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw ApiError(422, "Validation", "the body must be a JSON object");
-    auto input = j.find("input");
-    if (input == j.end() || !input->is_string() || input->get<std::string>().empty())
-      throw ApiError(422, "Validation", "\"input\" must be the non-empty text that was classified");
-    std::string label, score, output;
-    if (auto out = j.find("output"); out != j.end()) {
-      output = out->dump(-1, ' ', false, json::error_handler_t::replace);
-      const json* top = out->is_array() && !out->empty() ? &(*out)[0] : nullptr;
-      if (top && top->is_array() && !top->empty()) top = &(*top)[0];
-      if (top && top->is_object()) {
-        if (auto l = top->find("label"); l != top->end() && l->is_string()) label = l->get<std::string>();
-        if (auto s = top->find("score"); s != top->end() && s->is_number()) score = std::to_string(s->get<double>());
-      }
-    }
-    std::string reason;
-    if (auto f = j.find("flag"); f != j.end()) {
-      if (!f->is_string()) throw ApiError(422, "Validation", "\"flag\" must be a string");
-      reason = f->get<std::string>();
-    }
-    flags->append({iso_time_now(), input->get<std::string>(), label, score, output, reason, clf.info().path});
-    res.set_content(json{{"flagged", true}, {"file", flags->path()}}.dump(), "application/json");
+    FlagRequest f = parse_flag_request(req.body);
+    ClassifyOptions all = o.defaults;
+    all.top_k = -1;
+    auto tokenized = std::vector<TokenizedText>{clf.tokenize(f.input, all)};
+    auto logits = batcher->run(tokenized);
+    auto scores = clf.scores_from_logits(logits.at(0), all);
+    json output = json::array();
+    for (const auto& ls : scores) output.push_back({{"label", ls.label}, {"score", ls.score}});
+    char score[32];
+    std::snprintf(score, sizeof score, "%.6f", scores.at(0).score);
+    flags->append({iso_time_now(), f.input, scores.at(0).label, score, output.dump(), f.reason, clf.info().path});
+    res.body = json{{"flagged", true}, {"file", flags->path()}, {"label", scores.at(0).label}}.dump();
   }
 
   json info_json() const {
+    const HttpLimits& l = http->limits();
     json j = {{"version", SENTI_VERSION},
               {"ready", ready.load()},
               {"max_concurrent_requests", o.max_concurrent_requests},
@@ -204,6 +298,10 @@ struct Server::Impl {
               {"max_client_batch_size", o.max_inputs},
               {"max_wait_ms", o.max_wait_ms},
               {"max_explain_inputs", o.max_explain_inputs},
+              {"max_explain_work", o.max_explain_work},
+              {"max_body", l.max_body},
+              {"max_connections", l.max_connections},
+              {"max_connections_per_client", l.max_connections_per_client},
               {"auth", !o.api_key.empty()}};
     if (ready) {
       const ModelInfo& m = classifier->info();
@@ -231,133 +329,108 @@ struct Server::Impl {
     return j;
   }
 
-  void routes() {
-    auto api = [this](Dialect d) {
-      return [this, d](const httplib::Request& req, httplib::Response& res) {
-        guarded(req, res, true, [&] { predict(req, res, d); });
-      };
-    };
-    http.Post("/api/predict", api(Dialect::kPipeline));
-    http.Post("/predict", api(Dialect::kTei));
-    http.Post("/api/explain", [this](const httplib::Request& req, httplib::Response& res) {
-      guarded(req, res, true, [&] { explain(req, res); });
-    });
-    http.Post("/api/flag", [this](const httplib::Request& req, httplib::Response& res) {
-      guarded(req, res, true, [&] { flag(req, res); });
-    });
-    for (const char* path : {"/api/predict", "/api/explain", "/predict", "/api/flag"}) {
-      http.Get(path, [](const httplib::Request& req, httplib::Response& res) {
-        res.set_header("Allow", "POST");
-        send_error(res, 405, "MethodNotAllowed", req.path + " takes POST with a JSON body");
+  // Requests that compute (POST routes) go to the workers; everything else is answered on the
+  // I/O thread at once.
+  static bool cheap(const HttpRequest& req) { return !(req.method == "POST" && kPostRoutes.count(req.path)); }
+
+  void handle(const HttpRequest& req, HttpResponse& res) {
+    const bool get = req.method == "GET" || req.method == "HEAD";
+    if (kPostRoutes.count(req.path)) {
+      if (req.method != "POST") {
+        res.headers.emplace_back("Allow", "POST");
+        return send_error(res, 405, "MethodNotAllowed", req.path + " takes POST with a JSON body");
+      }
+      // A browser page on another site may POST here without asking (a "simple" request):
+      // refuse what the browser marks as cross-site. curl and other programs send no such header.
+      const std::string site = req.header("Sec-Fetch-Site");
+      if (site == "cross-site" || site == "same-site")
+        return send_error(res, 403, "Forbidden", "requests from another site's pages are refused (Sec-Fetch-Site: " + site + ")");
+      if (req.path == "/api/predict") return guarded(req, res, true, [&] { predict(req, res, Dialect::kPipeline); });
+      if (req.path == "/predict") return guarded(req, res, true, [&] { predict(req, res, Dialect::kTei); });
+      if (req.path == "/api/explain") return guarded(req, res, true, [&] { explain(req, res); });
+      return guarded(req, res, true, [&] { flag(req, res); });
+    }
+    const Asset* asset = kGetRoutes.count(req.path) ? nullptr : find_asset(req.path);
+    if (!get && (kGetRoutes.count(req.path) || asset)) {
+      res.headers.emplace_back("Allow", "GET, HEAD");
+      return send_error(res, 405, "MethodNotAllowed", req.path + " takes GET");
+    }
+    if (req.path == "/health") {
+      return guarded(req, res, false, [&] {
+        model();
+        res.body = R"({"status":"ok"})";
       });
     }
-    http.Get("/health", [this](const httplib::Request& req, httplib::Response& res) {
-      guarded(req, res, false, [&] {
-        model();
-        res.set_content(R"({"status":"ok"})", "application/json");
+    if (req.path == "/info") return guarded(req, res, false, [&] { res.body = info_json().dump(); });
+    if (req.path == "/metrics") {
+      return guarded(req, res, false, [&] {
+        const HttpStats st = http->stats();
+        res.content_type = "text/plain; version=0.0.4";
+        res.body = metrics.render(ready ? batcher->queue_depth() : 0, in_flight.load(), ready) +
+                   "# HELP senti_http_open_connections Connections open now.\n# TYPE senti_http_open_connections gauge\n"
+                   "senti_http_open_connections " + std::to_string(st.open_connections) +
+                   "\n# HELP senti_http_refused_connections_total Connections refused over a connection limit.\n"
+                   "# TYPE senti_http_refused_connections_total counter\nsenti_http_refused_connections_total " +
+                   std::to_string(st.refused_connections) +
+                   "\n# HELP senti_http_timeouts_total Connections closed by a header, body, write or idle deadline.\n"
+                   "# TYPE senti_http_timeouts_total counter\nsenti_http_timeouts_total " + std::to_string(st.timeouts) + "\n";
       });
-    });
-    http.Get("/info", [this](const httplib::Request& req, httplib::Response& res) {
-      guarded(req, res, false, [&] { res.set_content(info_json().dump(), "application/json"); });
-    });
-    http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
-      guarded(req, res, false, [&] {
-        res.set_content(metrics.render(ready ? batcher->queue_depth() : 0, in_flight.load(), ready),
-                        "text/plain; version=0.0.4");
-      });
-    });
-    http.Get(R"(/[A-Za-z0-9_.\-]*)", [](const httplib::Request& req, httplib::Response& res) {
-      const Asset* a = find_asset(req.path);
-      if (!a) return send_error(res, 404, "NotFound", "no such page: " + req.path);
-      res.set_header("Cache-Control", "no-cache");
-      res.set_content(a->data.data(), a->data.size(), std::string(a->content_type).c_str());
-    });
-    // Anything else that failed without a body (unknown route, body too large) gets JSON too.
-    http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      if (res.status == 404) send_error(res, 404, "NotFound", "no route " + req.method + " " + req.path + "; see /openapi.json");
-      else if (res.status == 413) send_error(res, 413, "Validation", "the body is larger than the limit (--max-body)");
-      else send_error(res, res.status, "Http", "HTTP error " + std::to_string(res.status));
-      return httplib::Server::HandlerResponse::Handled;
-    }));
-    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "unknown";
-      try {
-        std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      send_error(res, 500, "Internal", "internal error: " + what);
-    });
-    http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-      request_start = Clock::now();
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      const double s = std::chrono::duration<double>(Clock::now() - request_start).count();
-      metrics.record_request(route_label(req.path), res.status, s);
-      if (log::level() <= log::Level::kInfo) {
-        char ms[32];
-        std::snprintf(ms, sizeof ms, "%.1f ms", s * 1e3);
-        log::info(req.remote_addr + " \"" + req.method + " " + req.path + "\" " + std::to_string(res.status) + " " +
-                  std::to_string(res.body.size()) + " B " + ms);
-      }
-    });
+    }
+    if (asset) {
+      res.headers.emplace_back("Cache-Control", "no-cache");
+      res.content_type = std::string(asset->content_type);
+      res.body.assign(asset->data.data(), asset->data.size());
+      return;
+    }
+    send_error(res, 404, "NotFound", "no route " + req.method + " " + req.path.substr(0, 200) + "; see /openapi.json");
+  }
+
+  void log_request(const HttpRequest& req, const HttpResponse& res, double s) {
+    metrics.record_request(route_label(req.path), res.status, s);
+    if (log::level() <= log::Level::kInfo) {
+      char ms[32];
+      std::snprintf(ms, sizeof ms, "%.1f ms", s * 1e3);
+      log::info(req.client + " \"" + req.method + " " + req.path.substr(0, 200) + "\" " + std::to_string(res.status) +
+                " " + std::to_string(res.body.size()) + " B " + ms);
+    }
   }
 };
 
 Server::Server(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.o = std::move(options);
-  if (s.o.http_threads < 1) fail(ErrorCode::kInvalidArgument, "--http-threads must be at least 1");
   if (s.o.max_inputs < 1) fail(ErrorCode::kInvalidArgument, "--max-inputs must be at least 1");
   if (s.o.max_concurrent_requests < 1) fail(ErrorCode::kInvalidArgument, "--max-concurrent-requests must be at least 1");
   if (s.o.max_wait_ms < 0) fail(ErrorCode::kInvalidArgument, "--max-wait-ms must not be negative");
-  const int http_threads = s.o.http_threads;
-  s.http.new_task_queue = [http_threads] { return new httplib::ThreadPool(static_cast<size_t>(http_threads)); };
-  s.http.set_payload_max_length(s.o.max_body);
-  s.http.set_tcp_nodelay(true);
-  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let a second
-  // server bind the same port silently instead of failing.
-  s.http.set_socket_options([&s](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    s.listen_socket = sock;
-  });
-  s.http.set_keep_alive_max_count(1000);
-  s.http.set_read_timeout(30, 0);
-  s.http.set_write_timeout(30, 0);
+  if (s.o.max_explain_work < 1) fail(ErrorCode::kInvalidArgument, "--max-explain-work must be at least 1");
+  HttpLimits limits = s.o.http;
+  limits.workers = s.o.http_threads;
+  limits.max_body = s.o.max_body;
+  HttpHandlers handlers;
+  handlers.handle = [&s](const HttpRequest& req, HttpResponse& res) { s.handle(req, res); };
+  handlers.cheap = &Impl::cheap;
+  handlers.error = [](int status, const std::string& message, HttpResponse& res) {
+    const char* type = status == 413 || status == 431 ? "Validation"
+                       : status == 408                ? "Timeout"
+                       : status == 503                ? "Overloaded"
+                                                      : "Http";
+    send_error(res, status, type, message);
+  };
+  handlers.log = [&s](const HttpRequest& req, const HttpResponse& res, double seconds) { s.log_request(req, res, seconds); };
+  s.http = std::make_unique<HttpServer>(limits, std::move(handlers));
+  s.explain_gate = std::make_unique<ExplainGate>(s.o.max_explain_work);
   std::string flag_file = s.o.flag_file.empty() ? s.o.model_dir + "/flagged.csv" : s.o.flag_file;
   s.flags = std::make_unique<FlagLog>(flag_file, std::vector<std::string>{"time", "input", "label", "score", "output",
                                                                           "flag", "model"});
-  s.routes();
 }
 
 Server::~Server() { stop(); }
 
-int Server::bind() {
-  Impl& s = *impl_;
-  int port = s.o.port == 0 ? s.http.bind_to_any_port(s.o.host) : (s.http.bind_to_port(s.o.host, s.o.port) ? s.o.port : -1);
-  if (port < 0)
-    fail(ErrorCode::kIo, "cannot listen on " + s.o.host + ":" + std::to_string(s.o.port) +
-                             " (is the port in use, or the host not an address of this machine?)");
-  // cpp-httplib listens with a backlog of 5, too short for bursts of connections (a dropped
-  // handshake costs the client a one-second retransmit); raise it to the system's maximum.
-  if (s.listen_socket >= 0) ::listen(s.listen_socket, SOMAXCONN);
-  return port;
-}
+int Server::bind() { return impl_->http->bind(impl_->o.host, impl_->o.port); }
 
 bool Server::ready() const { return impl_->ready; }
 
-void Server::stop() {
-  Impl& s = *impl_;
-  {
-    std::lock_guard<std::mutex> lock(s.stop_mutex);
-    s.stopping = true;
-  }
-  s.stop_cv.notify_all();
-}
+void Server::stop() { impl_->http->stop(); }
 
 void Server::run() {
   Impl& s = *impl_;
@@ -381,28 +454,10 @@ void Server::run() {
       log::info("model " + s.classifier->info().path + " loaded" + buf + "; ready");
     } catch (...) {
       load_error = std::current_exception();
-      stop();
+      s.http->stop();
     }
   });
-  // stop() may come before listen starts: keep asking the server to stop until listen returns.
-  std::thread stopper([&] {
-    std::unique_lock<std::mutex> lock(s.stop_mutex);
-    s.stop_cv.wait(lock, [&] { return s.stopping; });
-    while (!s.listening_done) {
-      lock.unlock();
-      s.http.stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      lock.lock();
-    }
-  });
-  s.http.listen_after_bind();  // returns after stop(), once connections in progress are answered
-  {
-    std::lock_guard<std::mutex> lock(s.stop_mutex);
-    s.listening_done = true;
-    s.stopping = true;
-  }
-  s.stop_cv.notify_all();
-  stopper.join();
+  s.http->run();  // returns after stop(), once answers in flight are sent (or the shutdown deadline passed)
   loader.join();
   s.ready = false;
   s.batcher.reset();  // drains the queue

@@ -1,13 +1,15 @@
 // `senti serve`: one process serving the web page (web/, embedded) and the JSON API over HTTP
-// with cpp-httplib, requests batched dynamically on one inference thread. Owns routing,
-// limits, authentication, request logging and metrics; the JSON shapes live in api.h, the
-// batching in batcher.h, explanations in senti/explainer.h. Loading happens in the background: /health answers 503 until then.
+// (the event-driven layer in http.h), requests batched dynamically on one inference thread.
+// Owns routing, request limits, the explanation budget, authentication, request logging and
+// metrics; the JSON shapes live in api.h, the batching in batcher.h, explanations in
+// senti/explainer.h. Loading happens in the background: /health answers 503 until then.
 #pragma once
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "senti/classifier.h"
+#include "serve/http.h"
 
 namespace senti::serve {
 
@@ -18,8 +20,10 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 7860;                         // 0 = any free port (see Server::bind)
   int threads = 0;                         // inference threads; 0 = $SENTI_THREADS, else all
-  int http_threads = 128;                  // connections served at once
-  size_t max_body = 2u << 20;              // bytes; larger bodies get 413
+  int http_threads = 128;                  // worker threads: requests computed at once (not connections)
+  size_t max_body = 2u << 20;              // bytes, chunked or not; larger bodies get 413
+  HttpLimits http;                         // deadlines, header and connection caps (workers, max_body: above)
+  size_t max_explain_work = 262144;        // token-passes one explanation request may cost (413 above)
   size_t max_batch_tokens = 16384;         // tokens per forward batch
   double max_wait_ms = 2;                  // how long a request waits for others to batch with
   size_t max_concurrent_requests = 512;    // admitted prediction requests; more get 429

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "text/unicode.h"
 #include "text/utf8.h"
@@ -39,6 +40,20 @@ struct Tokenizer::Scratch {
     char_pos.clear();
     orig_cp.clear();
     orig_bytes.clear();
+  }
+  // After a long word (a hostile 2 MB "word", say), give the memory back: a thread keeps at
+  // most a few kilobytes between calls, whatever it has read.
+  void trim() {
+    constexpr size_t kKeep = 4096;
+    auto release = [](auto& v) {
+      if (v.capacity() > kKeep) std::remove_reference_t<decltype(v)>().swap(v);
+    };
+    release(word);
+    release(char_pos);
+    release(orig_cp);
+    release(orig_bytes);
+    release(pieces);
+    release(matches);
   }
 };
 
@@ -180,6 +195,10 @@ void Tokenizer::tokenize_segment(std::string_view text, size_t byte_begin, uint3
 
 void Tokenizer::tokenize(std::string_view text, Encoding& out) const {
   thread_local Scratch s;
+  struct Trim {
+    Scratch& s;
+    ~Trim() { s.trim(); }
+  } trim{s};
   added_.find_all(text, s.matches);
   if (s.matches.empty()) {
     tokenize_segment(text, 0, 0, out, s);
