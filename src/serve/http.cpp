@@ -16,6 +16,7 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
@@ -52,7 +53,117 @@ size_t raise_open_files_limit() {
   }
   return rl.rlim_cur == RLIM_INFINITY ? size_t{1} << 20 : static_cast<size_t>(rl.rlim_cur);
 }
+using Parser = http::request_parser<http::string_body>;
+using Message = http::response<http::string_body>;
+
+void configure(Parser& p, const HttpLimits& limits) {
+  p.header_limit(static_cast<std::uint32_t>(std::min<size_t>(limits.max_header_bytes, UINT32_MAX)));
+  p.body_limit(limits.max_body);
+}
+
+// The request line and headers into req, and the checks Beast's parser leaves to us: header
+// count, one Content-Length, a declared length over the limit. Returns 0, or the status to
+// answer with `error` saying why.
+int take_header(const Parser& p, const HttpLimits& limits, HttpRequest& req, std::string& error) {
+  const auto& h = p.get();
+  req.method = std::string(h.method_string());
+  std::string_view target(h.target().data(), h.target().size());
+  if (auto q = target.find('?'); q != std::string_view::npos) {
+    req.query = std::string(target.substr(q + 1));
+    target = target.substr(0, q);
+  }
+  req.path = std::string(target);
+  size_t fields = 0, content_lengths = 0;
+  for (const auto& f : h) {
+    ++fields;
+    if (f.name() == http::field::content_length) ++content_lengths;
+    if (fields <= limits.max_header_fields) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  }
+  if (fields > limits.max_header_fields) {
+    error = "the request has " + std::to_string(fields) + " header fields; at most " +
+            std::to_string(limits.max_header_fields);
+    return 431;
+  }
+  if (content_lengths > 1) {
+    error = "the request has more than one Content-Length header";
+    return 400;
+  }
+  if (auto n = p.content_length(); n && *n > limits.max_body) {
+    error = "the body is " + std::to_string(*n) + " bytes; the limit is " + std::to_string(limits.max_body) +
+            " (--max-body)";
+    return 413;
+  }
+  return 0;
+}
+
+// A parse failure as the status to answer (0: not an answerable failure: close quietly).
+int parse_failure(beast::error_code ec, const HttpLimits& limits, std::string& error) {
+  if (ec == http::error::header_limit) {
+    error = "the request's headers are larger than " + std::to_string(limits.max_header_bytes) + " bytes";
+    return 431;
+  }
+  if (ec == http::error::body_limit) {
+    error = "the body is larger than the limit of " + std::to_string(limits.max_body) + " bytes (--max-body)";
+    return 413;
+  }
+  if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::operation_aborted)
+    return 0;
+  error = "malformed HTTP request: " + ec.message();
+  return 400;
+}
+
+void to_message(HttpResponse& res, bool head, bool keep_alive, Message& m) {
+  m.version(11);
+  m.result(static_cast<unsigned>(res.status));
+  m.set(http::field::server, "senti");
+  if (!res.content_type.empty()) m.set(http::field::content_type, res.content_type);
+  for (const auto& [k, v] : res.headers) m.insert(k, v);
+  const size_t length = res.body.size();
+  if (!head) m.body() = std::move(res.body);
+  m.content_length(length);
+  m.keep_alive(keep_alive);
+}
 }  // namespace
+
+int parse_request(std::string_view bytes, const HttpLimits& limits, HttpRequest& req, std::string& error) {
+  Parser p;
+  configure(p, limits);
+  req = HttpRequest{};
+  bool header_taken = false;
+  auto failed = [&](beast::error_code ec) {
+    const int status = parse_failure(ec, limits, error);
+    if (status) return status;
+    error = "incomplete HTTP request";
+    return 400;
+  };
+  for (;;) {
+    beast::error_code ec;
+    const size_t used = p.put(asio::buffer(bytes.data(), bytes.size()), ec);
+    bytes.remove_prefix(used);
+    if (ec && ec != http::error::need_more) return failed(ec);
+    if (p.is_header_done() && !header_taken) {
+      header_taken = true;
+      if (int status = take_header(p, limits, req, error)) return status;
+    }
+    if (p.is_done()) break;
+    if (ec == http::error::need_more || used == 0) {  // these bytes are all there is
+      p.put_eof(ec);
+      if (ec || !p.is_done()) return failed(ec ? ec : http::error::partial_message);
+      break;
+    }
+  }
+  req.body = p.get().body();
+  return 0;
+}
+
+std::string serialize_response(HttpResponse res, bool head, bool keep_alive) {
+  Message m;
+  to_message(res, head, keep_alive, m);
+  std::ostringstream out;
+  out << m;
+  return out.str();
+}
 
 std::string HttpRequest::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
@@ -175,8 +286,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_header() {
     state_ = State::kHeader;
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(s_.limits.max_header_bytes, UINT32_MAX)));
-    parser_->body_limit(s_.limits.max_body);
+    configure(*parser_, s_.limits);
     auto self = shared_from_this();
     http::async_read_header(stream_, buffer_, *parser_, [self](beast::error_code ec, size_t) { self->on_header(ec); });
   }
@@ -184,29 +294,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_header(beast::error_code ec) {
     started_ = Clock::now();
     if (ec) return read_failed(ec, "headers");
-    const auto& h = parser_->get();
     req_ = HttpRequest{};
-    req_.method = std::string(h.method_string());
-    std::string_view target(h.target().data(), h.target().size());
-    if (auto q = target.find('?'); q != std::string_view::npos) {
-      req_.query = std::string(target.substr(q + 1));
-      target = target.substr(0, q);
-    }
-    req_.path = std::string(target);
     req_.client = client_;
-    size_t fields = 0, content_lengths = 0;
-    for (const auto& f : h) {
-      ++fields;
-      if (f.name() == http::field::content_length) ++content_lengths;
-      if (fields <= s_.limits.max_header_fields) req_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-    }
-    if (fields > s_.limits.max_header_fields)
-      return fail_request(431, "the request has " + std::to_string(fields) + " header fields; at most " +
-                                   std::to_string(s_.limits.max_header_fields));
-    if (content_lengths > 1) return fail_request(400, "the request has more than one Content-Length header");
-    if (auto n = parser_->content_length(); n && *n > s_.limits.max_body)
-      return fail_request(413, "the body is " + std::to_string(*n) + " bytes; the limit is " +
-                                   std::to_string(s_.limits.max_body) + " (--max-body)");
+    std::string error;
+    if (int status = take_header(*parser_, s_.limits, req_, error)) return fail_request(status, error);
     if (parser_->is_done()) return dispatch();
     if (iequals(req_.header("Expect"), "100-continue")) {
       // curl waits for this before sending a body of more than 1 KB.
@@ -240,16 +331,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return fail_request(408, std::string("the request's ") + what + " did not arrive in time (" +
                                    (state_ == State::kBody ? "--body-timeout" : "--header-timeout") + ")");
     }
-    if (ec == http::error::header_limit)
-      return fail_request(431, "the request's headers are larger than " + std::to_string(s_.limits.max_header_bytes) +
-                                   " bytes");
-    if (ec == http::error::body_limit)
-      return fail_request(413, "the body is larger than the limit of " + std::to_string(s_.limits.max_body) +
-                                   " bytes (--max-body)");
-    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-        ec == asio::error::operation_aborted || !stream_.socket().is_open())
-      return close();
-    fail_request(400, std::string("malformed HTTP request: ") + ec.message());
+    std::string error;
+    const int status = parse_failure(ec, s_.limits, error);
+    if (status == 0 || !stream_.socket().is_open()) return close();
+    fail_request(status, error);
   }
 
   // An answer the HTTP layer gives itself; the connection closes after it.
@@ -296,17 +381,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     if (s_.handlers.log) s_.handlers.log(req_, res_, seconds);
     out_.emplace();
-    auto& m = *out_;
-    m.version(11);
-    m.result(static_cast<unsigned>(res_.status));
-    m.set(http::field::server, "senti");
-    if (!res_.content_type.empty()) m.set(http::field::content_type, res_.content_type);
-    for (const auto& [k, v] : res_.headers) m.insert(k, v);
-    const size_t length = res_.body.size();
-    if (!head_) m.body() = std::move(res_.body);
-    m.content_length(length);
     if (s_.stopping) close_after_ = true;
-    m.keep_alive(keep_alive_ && !close_after_);
+    to_message(res_, head_, keep_alive_ && !close_after_, *out_);
+    auto& m = *out_;
     arm(s_.limits.write_timeout_s);
     auto self = shared_from_this();
     http::async_write(stream_, m, [self](beast::error_code ec, size_t) {
@@ -362,8 +439,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string client_;
   std::list<std::weak_ptr<Connection>>::iterator self_;
   beast::flat_buffer buffer_{s_.limits.max_header_bytes + 4096};
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<http::response<http::string_body>> out_;
+  std::optional<Parser> parser_;
+  std::optional<Message> out_;
   HttpRequest req_;
   HttpResponse res_;
   State state_ = State::kIdle;

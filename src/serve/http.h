@@ -64,6 +64,13 @@ struct HttpStats {
   size_t timeouts = 0;             // header, body, write or keep-alive deadlines that closed a connection
 };
 
+// Parses one request from bytes as a connection does, with the same limits and checks: returns 0
+// with `req` filled, or the status a connection would answer (400, 413, 431) with `error`
+// saying why. Any bytes; for the fuzz target and tests.
+int parse_request(std::string_view bytes, const HttpLimits& limits, HttpRequest& req, std::string& error);
+// The bytes a connection sends for `res` (HEAD: headers only).
+std::string serialize_response(HttpResponse res, bool head, bool keep_alive);
+
 class Connection;
 
 class HttpServer {

@@ -15,6 +15,7 @@
 #include "serve/api.h"
 #include "serve/assets.h"
 #include "serve/batcher.h"
+#include "serve/explain_gate.h"
 #include "serve/flag_log.h"
 #include "serve/http.h"
 #include "serve/metrics.h"
@@ -64,53 +65,6 @@ void send_error(HttpResponse& res, int status, const std::string& type, const st
   res.body = error_body(message, type);
 }
 }  // namespace
-
-// Explanations are the expensive requests: each is priced in token-passes (tokens read ×
-// forward/backward passes) before any work is done. One request may cost at most the budget
-// (--max-explain-work); requests are admitted while the work already admitted is at most one
-// budget, so a request never waits behind more than one budget's worth of work; the rest get
-// 429 with a Retry-After estimated from the measured rate.
-class ExplainGate {
- public:
-  explicit ExplainGate(size_t budget) : budget_(budget) {}
-  size_t budget() const { return budget_; }
-  struct Ticket {
-    ExplainGate* gate = nullptr;
-    size_t work = 0;
-    Clock::time_point start = Clock::now();
-    Ticket() = default;
-    Ticket(ExplainGate* g, size_t w) : gate(g), work(w) {}
-    Ticket(Ticket&& o) noexcept : gate(o.gate), work(o.work), start(o.start) { o.gate = nullptr; }
-    Ticket& operator=(Ticket&&) = delete;
-    ~Ticket() {
-      if (gate) gate->release(work, std::chrono::duration<double>(Clock::now() - start).count());
-    }
-  };
-  Ticket admit(size_t work) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (in_flight_ > budget_) {
-      const double seconds = in_flight_ / std::max(rate_, 1.0);
-      throw ApiError(429, "Overloaded",
-                     "the explainer has " + std::to_string(in_flight_) +
-                         " token-passes of work queued (more than one request's budget, --max-explain-work); retry in " +
-                         std::to_string(static_cast<long>(std::ceil(seconds))) + " s",
-                     std::max(1L, static_cast<long>(std::ceil(seconds))));
-    }
-    in_flight_ += work;
-    return Ticket(this, work);
-  }
-
- private:
-  void release(size_t work, double seconds) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    in_flight_ -= work;
-    if (seconds > 0.01 && work > 0) rate_ = rate_ == 0 ? work / seconds : 0.8 * rate_ + 0.2 * (work / seconds);
-  }
-  std::mutex mutex_;
-  size_t budget_;
-  size_t in_flight_ = 0;
-  double rate_ = 0;  // token-passes per second, measured
-};
 
 struct Server::Impl {
   ServeOptions o;
@@ -432,26 +386,38 @@ bool Server::ready() const { return impl_->ready; }
 
 void Server::stop() { impl_->http->stop(); }
 
+void Server::load() {
+  Impl& s = *impl_;
+  if (s.ready) return;
+  auto t0 = Clock::now();
+  if (s.o.test_load_hook) s.o.test_load_hook();
+  s.classifier = Classifier::load(s.o.model_dir, {s.o.threads});
+  try {
+    s.explainer = Explainer::load(s.o.model_dir, {s.o.threads});
+  } catch (const Error& e) {
+    s.explainer_error = e.what();
+    log::warn(std::string("explanations are off: ") + e.what());
+  }
+  s.batcher = std::make_unique<Batcher>(*s.classifier, BatcherOptions{s.o.max_batch_tokens, s.o.max_wait_ms},
+                                        [&s](const BatchInfo& b) { s.metrics.record_batch(b.requests, b.texts, b.tokens); });
+  s.ready = true;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, " in %.2f s", std::chrono::duration<double>(Clock::now() - t0).count());
+  log::info("model " + s.classifier->info().path + " loaded" + buf + "; ready");
+}
+
+HttpResponse Server::respond(const HttpRequest& request) {
+  HttpResponse res;
+  impl_->handle(request, res);
+  return res;
+}
+
 void Server::run() {
   Impl& s = *impl_;
   std::exception_ptr load_error;
   std::thread loader([&] {
     try {
-      auto t0 = Clock::now();
-      if (s.o.test_load_hook) s.o.test_load_hook();
-      s.classifier = Classifier::load(s.o.model_dir, {s.o.threads});
-      try {
-        s.explainer = Explainer::load(s.o.model_dir, {s.o.threads});
-      } catch (const Error& e) {
-        s.explainer_error = e.what();
-        log::warn(std::string("explanations are off: ") + e.what());
-      }
-      s.batcher = std::make_unique<Batcher>(*s.classifier, BatcherOptions{s.o.max_batch_tokens, s.o.max_wait_ms},
-                                            [&s](const BatchInfo& b) { s.metrics.record_batch(b.requests, b.texts, b.tokens); });
-      s.ready = true;
-      char buf[64];
-      std::snprintf(buf, sizeof buf, " in %.2f s", std::chrono::duration<double>(Clock::now() - t0).count());
-      log::info("model " + s.classifier->info().path + " loaded" + buf + "; ready");
+      load();
     } catch (...) {
       load_error = std::current_exception();
       s.http->stop();

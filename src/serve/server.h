@@ -51,6 +51,11 @@ class Server {
   // Thread-safe and idempotent (not async-signal-safe: call it from a normal thread).
   void stop();
   bool ready() const;
+  // Loads the model now, on this thread (run() then does not load it again). Throws senti::Error.
+  void load();
+  // Answers one request in-process, as a connection would, without a socket (the fuzz target
+  // of the whole request path uses it). Blocks while it computes; thread-safe.
+  HttpResponse respond(const HttpRequest& request);
 
  private:
   struct Impl;

@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "serve/api.h"
+#include "serve/explain_gate.h"
 #include "serve/flag_log.h"
+#include "serve/http.h"
 #include "serve/metrics.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -201,6 +203,14 @@ TEST(ServeApi, FlagLogWritesQuotedCsvRows) {
   EXPECT_EQ(csv_field("plain"), "plain");
   EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
   EXPECT_EQ(csv_field("say \"hi\"\nbye"), "\"say \"\"hi\"\"\nbye\"");
+  // Cells a spreadsheet would run as formulas are neutralized (OWASP).
+  EXPECT_EQ(csv_field("=1+1"), "'=1+1");
+  EXPECT_EQ(csv_field("+1"), "'+1");
+  EXPECT_EQ(csv_field("-2"), "'-2");
+  EXPECT_EQ(csv_field("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(csv_field("\t=x"), "'\t=x");
+  EXPECT_EQ(csv_field("=HYPERLINK(\"u\",\"x\")"), "\"'=HYPERLINK(\"\"u\"\",\"\"x\"\")\"");
+  EXPECT_EQ(csv_field("a=b"), "a=b");
   char tmpl[] = "/tmp/senti-flag-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   std::string path = std::string(tmpl) + "/flags.csv";
@@ -239,4 +249,55 @@ TEST(ServeApi, MetricsRenderPrometheusText) {
     EXPECT_NE(line.rfind(' '), std::string::npos) << line;
     EXPECT_EQ(line.rfind("senti_", 0), 0u) << line;
   }
+}
+
+TEST(ServeApi, ExplainGateAdmitsWhileAtMostOneBudgetIsQueued) {
+  ExplainGate gate(1000);
+  auto a = gate.admit(1000);  // a full budget: admitted (nothing ahead)
+  auto b = gate.admit(10);    // one budget ahead: admitted, waits behind at most that
+  try {
+    auto c = gate.admit(1);  // more than one budget ahead: refused
+    FAIL() << "admitted with 1010 token-passes queued";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.status, 429);
+    EXPECT_GE(e.retry_after, 1);
+    EXPECT_NE(std::string(e.what()).find("--max-explain-work"), std::string::npos) << e.what();
+  }
+  { auto released = std::move(a); }  // a finishes
+  auto d = gate.admit(500);
+  (void)b;
+  (void)d;
+}
+
+TEST(ServeApi, HttpRequestParsingIsStrict) {
+  HttpLimits limits;
+  limits.max_body = 100;
+  HttpRequest req;
+  std::string error;
+  EXPECT_EQ(parse_request("POST /api/predict?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}", limits, req, error), 0)
+      << error;
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.path, "/api/predict");
+  EXPECT_EQ(req.query, "x=1");
+  EXPECT_EQ(req.body, "{}");
+  EXPECT_EQ(req.header("content-length"), "2");
+  EXPECT_EQ(parse_request("POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}", limits, req, error), 400);
+  EXPECT_EQ(parse_request("POST / HTTP/1.1\r\nContent-Length: +2\r\n\r\n{}", limits, req, error), 400);
+  EXPECT_EQ(parse_request("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", limits, req, error), 413);
+  EXPECT_NE(error.find("--max-body"), std::string::npos) << error;
+  const std::string chunks = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" + std::string(64, 'a') + "\r\n40\r\n" +
+                             std::string(64, 'a') + "\r\n0\r\n\r\n";
+  EXPECT_EQ(parse_request(chunks, limits, req, error), 413);
+  EXPECT_EQ(parse_request("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n{}", limits, req, error), 400);  // cut short
+  EXPECT_EQ(parse_request("GARBAGE\r\n\r\n", limits, req, error), 400);
+  std::string many = "GET / HTTP/1.1\r\n";
+  for (int i = 0; i < 101; ++i) many += "X: y\r\n";
+  EXPECT_EQ(parse_request(many + "\r\n", limits, req, error), 431);
+  HttpResponse res;
+  res.status = 404;
+  res.body = "{\"error\":\"x\"}";
+  const std::string head = serialize_response(res, true, false);
+  EXPECT_NE(head.find("Content-Length: 13\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << "HEAD: no body";
+  EXPECT_NE(head.find("Connection: close"), std::string::npos) << head;
 }
