@@ -57,7 +57,7 @@ PY
         dir=$work/ablation-${freeze//,/_}
         r=$("$senti" train -m "$work/mlm" --data "$work/aclImdb/train" -o "$dir" --epochs "${ABL_EPOCHS:-2}" \
               --limit "${ABL_LIMIT:-6000}" --max-length "${ABL_LEN:-256}" --truncation head+tail -b 32 --lr 3e-4 --freeze "$freeze" \
-              --validation-fraction 0.04 --no-progress -q -t 2)
+              --validation-fraction 0.04 --overwrite --no-progress -q -t 2)
         m=$("$senti" eval -m "$dir" --data "$test" --max-length "${ABL_LEN:-256}" --no-progress -q -t 2)
         echo "{\"freeze\": \"$freeze\", \"train\": $r, \"test\": $m}" | tee -a "$out/freezing.json"
       done

@@ -61,6 +61,11 @@ Action register_train(CLI::App& app) {
   cmd->add_flag("--bf16", o.bf16, "Matrix products on bf16 copies of the operands, accumulated in f32 (weights, gradients "
                                   "and optimizer state stay f32)");
   cmd->add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
+  cmd->add_flag("--overwrite", o.overwrite, "Replace a trained model already in --out (without it, that is an error)");
+  cmd->add_option("--labels", o.labels,
+                  "The labels to train, in order, comma-separated (default: the base classifier's labels; for a base "
+                  "without a classification head, those found in the data)")
+      ->delimiter(',');
   cmd->add_flag("--skip-bad-rows", a->skip_bad, "Skip malformed data rows (each is reported) instead of failing");
   cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
   add_common_options(*cmd, a->common);

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "data/text_source.h"
+#include "text/unicode.h"
 #include "text/utf8.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -55,6 +56,21 @@ class LabelMap {
   }
   const std::vector<std::string>& names() const { return names_; }
   bool fixed() const { return fixed_; }
+  // "unknown label 'x' (expected one of: A, B)" for a row whose label is not in a fixed list.
+  std::string unknown(const std::string& raw) const {
+    std::string list;
+    for (const auto& n : names_) list += (list.empty() ? "" : ", ") + n;
+    return "unknown label '" + raw.substr(0, 100) + "' (expected one of: " + list +
+           "; to train other labels, give them all with --labels)";
+  }
+  // Whether `raw` names a label already seen (or a sentiment label's usual spelling).
+  bool known(const std::string& raw) const {
+    const std::string key = lower(raw);
+    if (key == "positive" || key == "negative" || key == "pos" || key == "neg") return true;
+    for (const auto& n : names_)
+      if (lower(n) == key) return true;
+    return false;
+  }
 
  private:
   std::vector<std::string> names_;
@@ -67,6 +83,31 @@ void bad_row(Dataset& ds, BadRows mode, const std::string& origin, const std::st
   ++ds.skipped;
 }
 
+// A text with nothing to read: empty, or only whitespace and control/format characters.
+bool blank_text(const std::string& s) {
+  for (size_t pos = 0; pos < s.size();) {
+    size_t len = 1;
+    const char32_t c = text::decode_utf8(s, pos, len);
+    if (!text::is_bert_whitespace(c) && !text::is_bert_control(c) && c != 0) return false;
+    pos += len;
+  }
+  return true;
+}
+
+// An unterminated quote swallows the rows after it into one field: a quoted text whose inner
+// lines end like rows ("...,POSITIVE") is that, not a review with line breaks.
+bool swallowed_rows(const std::string& field, const LabelMap& labels) {
+  size_t start = field.find('\n');
+  while (start != std::string::npos) {
+    const size_t end = field.find('\n', start + 1);
+    std::string line = field.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == '"' || line.back() == ' ')) line.pop_back();
+    if (auto comma = line.rfind(','); comma != std::string::npos && labels.known(line.substr(comma + 1))) return true;
+    start = end;
+  }
+  return false;
+}
+
 int rating_of(const std::string& filename) {  // "<id>_<rating>.txt"
   size_t u = filename.rfind('_'), d = filename.rfind('.');
   if (u == std::string::npos || d == std::string::npos || d <= u + 1) return -1;
@@ -77,7 +118,7 @@ int rating_of(const std::string& filename) {  // "<id>_<rating>.txt"
   }
 }
 
-void read_folder(const std::string& dir, LabelMap& labels, Dataset& ds) {
+void read_folder(const std::string& dir, LabelMap& labels, BadRows mode, Dataset& ds) {
   // Label folders: pos/neg for aclImdb, or any set of subfolders named by label.
   std::vector<std::string> subdirs;
   for (const auto& e : fs::directory_iterator(dir))
@@ -94,6 +135,10 @@ void read_folder(const std::string& dir, LabelMap& labels, Dataset& ds) {
     for (const auto& f : list_files(dir + "/" + sub, ".txt")) {
       Example ex;
       ex.text = clean_html_breaks(text::repair_utf8(read_file(f)));
+      if (blank_text(ex.text)) {
+        bad_row(ds, mode, f, "the text is empty");
+        continue;
+      }
       ex.label = label;
       ex.rating = rating_of(fs::path(f).filename().string());
       ex.origin = f;
@@ -123,6 +168,7 @@ void read_csv(const std::string& path, LabelMap& labels, BadRows mode, Dataset& 
     fail(ErrorCode::kParse, path + ":1: header needs a text column (text or review) and a label column (label or "
                                    "sentiment)");
   line += lines;
+  const size_t columns = fields.size();
   for (;;) {
     const size_t start_line = line;
     lines = 0;
@@ -134,14 +180,22 @@ void read_csv(const std::string& path, LabelMap& labels, BadRows mode, Dataset& 
       break;  // an unterminated quote swallows the rest of the file
     }
     if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
-    if (static_cast<int>(fields.size()) <= std::max(tcol, lcol)) {
-      bad_row(ds, mode, origin, "expected " + std::to_string(std::max(tcol, lcol) + 1) + " fields, found " +
-                                    std::to_string(fields.size()));
+    if (fields.size() != columns) {
+      bad_row(ds, mode, origin, "expected " + std::to_string(columns) + " fields as in the header, found " +
+                                    std::to_string(fields.size()) + " (an unquoted comma in the text?)");
+      continue;
+    }
+    if (swallowed_rows(fields[tcol], labels)) {
+      bad_row(ds, mode, origin, "the quoted text runs over lines that look like rows of their own (an unterminated quote?)");
+      continue;
+    }
+    if (blank_text(fields[tcol])) {
+      bad_row(ds, mode, origin, "the text is empty");
       continue;
     }
     int label = labels.index(fields[lcol]);
     if (label < 0) {
-      bad_row(ds, mode, origin, "unknown label '" + fields[lcol] + "'");
+      bad_row(ds, mode, origin, labels.unknown(fields[lcol]));
       continue;
     }
     ds.examples.push_back({clean_html_breaks(text::repair_utf8(fields[tcol])), label, -1, origin, {}});
@@ -165,9 +219,14 @@ void read_jsonl(const std::string& path, LabelMap& labels, BadRows mode, Dataset
       bad_row(ds, mode, origin, "expected {\"text\": string, \"label\": string or integer}");
       return;
     }
-    int label = labels.index(l->is_string() ? l->get<std::string>() : std::to_string(l->get<int64_t>()));
+    if (blank_text(t->get<std::string>())) {
+      bad_row(ds, mode, origin, "the text is empty");
+      return;
+    }
+    const std::string raw = l->is_string() ? l->get<std::string>() : std::to_string(l->get<int64_t>());
+    int label = labels.index(raw);
     if (label < 0) {
-      bad_row(ds, mode, origin, "unknown label " + l->dump());
+      bad_row(ds, mode, origin, labels.unknown(raw));
       return;
     }
     Example ex{clean_html_breaks(text::repair_utf8(t->get<std::string>())), label, -1, origin, {}};
@@ -251,7 +310,7 @@ Dataset read_dataset(const std::string& path, const std::vector<std::string>& fi
     // aclImdb's label order: NEGATIVE = 0, POSITIVE = 1, as in every IMDb model.
     if (fixed_labels.empty() && is_directory(path + "/pos") && is_directory(path + "/neg"))
       labels = LabelMap({"NEGATIVE", "POSITIVE"});
-    read_folder(path, labels, ds);
+    read_folder(path, labels, bad_rows, ds);
   } else if (path.size() >= 4 && lower(path.substr(path.size() - 4)) == ".csv") {
     read_csv(path, labels, bad_rows, ds);
   } else if (path.size() >= 6 && lower(path.substr(path.size() - 6)) == ".jsonl") {

@@ -1,6 +1,7 @@
 #include "io/safetensors.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -158,10 +159,23 @@ Tensor SafetensorsFile::load_f32(const std::string& name, const std::vector<int6
     for (size_t i = 0; i < e->shape.size(); ++i) gs += (i ? ", " : "") + std::to_string(e->shape[i]);
     fail(ErrorCode::kParse, path() + ": tensor '" + name + "' has shape " + gs + "], expected " + ws + "]");
   }
+  {
+    std::lock_guard<std::mutex> lock(used_mutex_);
+    used_.insert(name);
+  }
   const uint8_t* src = bytes(*e);
   const size_t n = (e->end - e->begin) / dtype_size(e->dtype);
-  if (e->dtype == SafeDType::kF32 && reinterpret_cast<uintptr_t>(src) % alignof(float) == 0)
+  // NaN or infinite weights would give finite-looking answers (a score of 0.50, say): refuse them.
+  auto check_finite = [&](const float* v) {
+    for (size_t i = 0; i < n; ++i)
+      if (!std::isfinite(v[i]))
+        fail(ErrorCode::kParse, path() + ": tensor '" + name + "' holds a non-finite value (" + std::to_string(v[i]) +
+                                    " at element " + std::to_string(i) + ")");
+  };
+  if (e->dtype == SafeDType::kF32 && reinterpret_cast<uintptr_t>(src) % alignof(float) == 0) {
+    check_finite(reinterpret_cast<const float*>(src));
     return Tensor(expected, reinterpret_cast<const float*>(src), file_);
+  }
   Tensor t(expected);
   float* dst = t.mutable_data();
   switch (e->dtype) {
@@ -193,7 +207,16 @@ Tensor SafetensorsFile::load_f32(const std::string& name, const std::vector<int6
       fail(ErrorCode::kUnsupported, path() + ": tensor '" + name + "' has dtype " + dtype_name(e->dtype) +
                                         "; weights must be F32, F16, BF16 or F64");
   }
+  check_finite(t.data());
   return t;
+}
+
+std::vector<std::string> SafetensorsFile::unused() const {
+  std::lock_guard<std::mutex> lock(used_mutex_);
+  std::vector<std::string> out;
+  for (const auto& [name, entry] : header_.tensors)
+    if (!used_.count(name)) out.push_back(name);
+  return out;
 }
 
 void write_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors, SafeDType dtype,

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,12 +54,18 @@ class SafetensorsFile {
 
   // A float32 tensor: borrowed from the map when stored as F32 (and aligned), else converted
   // from F16/BF16/F64. Errors name the tensor and the expected shape.
+  // Non-finite values (NaN, infinity) are an error naming the tensor.
   Tensor load_f32(const std::string& name, const std::vector<int64_t>& expected_shape) const;
+  // The tensors no load_f32 has read so far, by name (a loader checks that the file holds
+  // nothing its config does not account for).
+  std::vector<std::string> unused() const;
 
  private:
   SafetensorsFile(std::unique_ptr<MappedFile> file, ParsedHeader header);
   std::shared_ptr<MappedFile> file_;
   ParsedHeader header_;
+  mutable std::mutex used_mutex_;
+  mutable std::set<std::string> used_;
 };
 
 struct NamedTensor {

@@ -44,6 +44,24 @@ std::string encoder_prefix(const io::SafetensorsFile& weights) {
                                  ": no DistilBERT embeddings (expected 'distilbert.embeddings.word_embeddings.weight')");
 }
 
+void check_no_unused_encoder_tensors(const io::SafetensorsFile& weights, const DistilBertConfig& config) {
+  std::vector<std::string> extra;
+  for (const auto& name : weights.unused()) {
+    const bool head = name.rfind("pre_classifier.", 0) == 0 || name.rfind("classifier.", 0) == 0 ||
+                      name.rfind("vocab_", 0) == 0;
+    const bool buffer = name.size() >= 12 && name.compare(name.size() - 12, 12, "position_ids") == 0;
+    if (!head && !buffer) extra.push_back(name);
+  }
+  if (extra.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < extra.size() && i < 4; ++i) list += (i ? ", " : "") + extra[i];
+  if (extra.size() > 4) list += ", ...";
+  fail(ErrorCode::kParse, weights.path() + " holds " + std::to_string(extra.size()) +
+                              " tensors its config.json does not account for (" + list + "); config.json says n_layers " +
+                              std::to_string(config.n_layers) + ", dim " + std::to_string(config.dim) +
+                              ": is it the config of another model?");
+}
+
 std::unique_ptr<DistilBert> DistilBert::load(const std::string& dir) {
   if (!is_directory(dir)) fail(ErrorCode::kNotFound, "model folder '" + dir + "' does not exist");
   DistilBertConfig config = DistilBertConfig::from_file(dir + "/config.json");
@@ -108,6 +126,7 @@ DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w) : 
     has_mlm_ = true;
   }
   if (!has_classifier_ && !has_mlm_) log::debug(w.path() + ": encoder only (no task head)");
+  check_no_unused_encoder_tensors(w, config_);
 }
 
 const float* DistilBert::encode(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws) const {

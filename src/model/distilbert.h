@@ -73,5 +73,9 @@ class DistilBert {
 // The prefix under which a checkpoint stores the encoder: "distilbert." for task models, ""
 // for a bare DistilBertModel.
 std::string encoder_prefix(const io::SafetensorsFile& weights);
+// After loading: fails (kParse) when the file holds encoder tensors the config does not account
+// for (more layers than n_layers, say), naming them. Task heads a load leaves out on purpose
+// (an MLM head under a classifier, a classifier head being replaced) and position_ids are fine.
+void check_no_unused_encoder_tensors(const io::SafetensorsFile& weights, const DistilBertConfig& config);
 
 }  // namespace senti::model

@@ -176,6 +176,7 @@ std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_checkpoint(const 
     Tensor t = (head && !head_fits) ? init_tensor(sp, config.initializer_range, rng) : file->load_f32(stored, sp.shape);
     m->add_param(sp.name, std::move(t), sp.decay);
   }
+  check_no_unused_encoder_tensors(*file, config);
   m->config_.architectures = {"DistilBertForSequenceClassification"};
   m->index_params();
   return m;
@@ -194,6 +195,7 @@ std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_checkpoint_mlm(co
     Tensor t = (head && !head_stored) ? init_tensor(sp, config.initializer_range, rng) : file->load_f32(stored, sp.shape);
     m->add_param(sp.name, std::move(t), sp.decay);
   }
+  check_no_unused_encoder_tensors(*file, config);
   m->config_.architectures = {"DistilBertForMaskedLM"};
   m->index_params();
   return m;

@@ -12,6 +12,7 @@
 #include "io/safetensors.h"
 #include "kernels/dense.h"
 #include "kernels/runtime.h"
+#include "model/config.h"
 #include "model/trainable.h"
 #include "senti/classifier.h"
 #include "text/tokenizer.h"
@@ -376,10 +377,47 @@ TrainResult train(const TrainOptions& o) {
   kernels::set_num_threads(threads);
   kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
   ThreadPool pool(threads);
+  // A finished run in out_dir is not replaced by accident (its report would be left beside the
+  // new weights).
+  if (!o.resume && file_exists(o.out_dir + "/model.safetensors")) {
+    if (!o.overwrite)
+      fail(ErrorCode::kInvalidArgument, "--out " + o.out_dir +
+                                            " already holds a trained model (model.safetensors); pass --overwrite to "
+                                            "replace it, --resume to continue its run, or choose another folder");
+    for (const char* f : {"model.safetensors", "config.json", "report.html", "eval_results.json", "training_metrics.json",
+                          "training_args.json", "trainer_state.json"})
+      fs::remove(o.out_dir + "/" + f);
+    fs::remove_all(o.out_dir + "/checkpoint");
+  }
   fs::create_directories(o.out_dir);
 
-  // Data.
-  data::Dataset all = data::read_dataset(o.data, {}, o.bad_rows);
+  // Data. The labels are fixed up front when known (given, or the base classifier's own), so
+  // that a stray label in the data is an error rather than a new class.
+  std::vector<std::string> fixed_labels = o.labels;
+  if (fixed_labels.empty() && file_exists(o.base_model + "/config.json")) {
+    const model::DistilBertConfig base = model::DistilBertConfig::from_file(o.base_model + "/config.json");
+    const bool classifier = std::find(base.architectures.begin(), base.architectures.end(),
+                                      "DistilBertForSequenceClassification") != base.architectures.end();
+    const bool placeholder = std::all_of(base.id2label.begin(), base.id2label.end(),
+                                         [](const std::string& l) { return l.rfind("LABEL_", 0) == 0; });
+    if (classifier && !placeholder && file_exists(o.base_model + "/model.safetensors")) fixed_labels = base.id2label;
+  }
+  data::Dataset all = data::read_dataset(o.data, fixed_labels, o.bad_rows);
+  {
+    std::vector<size_t> count(all.labels.size(), 0);
+    for (const auto& e : all.examples) ++count[static_cast<size_t>(e.label)];
+    std::string present;
+    size_t classes = 0;
+    for (size_t i = 0; i < count.size(); ++i)
+      if (count[i]) {
+        ++classes;
+        present += (present.empty() ? "" : ", ") + all.labels[i] + " (" + std::to_string(count[i]) + ")";
+      }
+    if (classes < 2)
+      fail(ErrorCode::kInvalidArgument, o.data + ": the training data has " +
+                                            (classes ? "examples of one label only: " + present : std::string("no examples")) +
+                                            "; a classifier needs examples of at least two labels");
+  }
   data::Dataset train_ds, val_ds;
   if (o.eval_data.empty()) {
     data::split_validation(all, o.validation_fraction, o.seed, train_ds, val_ds);

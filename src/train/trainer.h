@@ -53,6 +53,10 @@ struct TrainOptions {
   int64_t max_steps = 0;       // stop after this many optimizer steps (0 = run all epochs)
   bool bf16 = false;           // matrix products on bf16 copies, f32 accumulation
   bool resume = false;
+  bool overwrite = false;      // replace a finished run in out_dir (else that is an error)
+  // The labels to train, in order. Empty: the base classifier's own labels, or for a base
+  // without a classification head, the labels found in the data (at least two).
+  std::vector<std::string> labels;
   int threads = 0;
   data::BadRows bad_rows = data::BadRows::kFail;
   bool progress = true;

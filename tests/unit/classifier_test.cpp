@@ -2,8 +2,11 @@
 // truncation, sliding window), invariants (batch = single, order kept) and load errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "io/safetensors.h"
+#include "model/trainable.h"
 #include "senti/classifier.h"
 #include "text/tokenizer.h"
 #include "test_util.h"
@@ -145,5 +148,48 @@ TEST(Classifier, WrongShapesAndMissingTensorsNameTheTensor) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("missing tensor 'distilbert.transformer.layer.2."), std::string::npos) << e.what();
+  }
+}
+
+TEST(Classifier, ConfigWithFewerLayersThanTheWeightsIsAnError) {
+  std::string dir = ::testing::TempDir() + "/fewer_layers_model";
+  std::system(("rm -rf " + dir + " && cp -r " + fixture("tiny-2label") + " " + dir).c_str());
+  std::system(("sed -i 's/\"n_layers\": 2/\"n_layers\": 1/' " + dir + "/config.json").c_str());
+  for (int task = 0; task < 2; ++task) {
+    try {
+      if (task == 0) Classifier::load(dir);
+      else model::TrainableDistilBert::from_checkpoint(dir, {}, 1);
+      ADD_FAILURE() << "loaded 2 layers of weights under n_layers 1";
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find("distilbert.transformer.layer.1."), std::string::npos) << m;
+      EXPECT_NE(m.find("n_layers 1"), std::string::npos) << m;
+    }
+  }
+}
+
+TEST(Classifier, NonFiniteWeightsAreAnErrorAtLoad) {
+  std::string dir = ::testing::TempDir() + "/nan_model";
+  std::system(("rm -rf " + dir + " && cp -r " + fixture("tiny-2label") + " " + dir).c_str());
+  // Rewrite one weight as NaN through the safetensors writer.
+  auto file = io::SafetensorsFile::open(dir + "/model.safetensors");
+  std::vector<Tensor> tensors;
+  std::vector<io::NamedTensor> named;
+  tensors.reserve(file->tensors().size());
+  for (const auto& [name, entry] : file->tensors()) {
+    Tensor stored = file->load_f32(name, entry.shape);
+    tensors.emplace_back(entry.shape);
+    std::copy(stored.data(), stored.data() + stored.numel(), tensors.back().mutable_data());
+    if (name == "classifier.bias") tensors.back().mutable_data()[1] = std::nanf("");
+  }
+  size_t i = 0;
+  for (const auto& [name, entry] : file->tensors()) named.push_back({name, &tensors[i++]});
+  file.reset();
+  io::write_safetensors(dir + "/model.safetensors", named, io::SafeDType::kF32);
+  try {
+    Classifier::load(dir);
+    FAIL() << "loaded NaN weights";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'classifier.bias' holds a non-finite value"), std::string::npos) << e.what();
   }
 }

@@ -106,3 +106,37 @@ TEST(Dataset, BadSoftTargetsAreBadRows) {
     EXPECT_EQ(d.skipped, 1u) << probs;
   }
 }
+
+TEST(Dataset, GarbageRowsAreErrorsWithFileAndLine) {
+  auto expect_error = [](const std::string& path, const std::vector<std::string>& labels, const std::string& where,
+                         const std::string& what) {
+    try {
+      read_dataset(path, labels);
+      ADD_FAILURE() << path << ": read without an error";
+    } catch (const senti::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(where), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  // An unterminated quote closed rows later would merge the rows in between into one text.
+  expect_error(tmp("merge.csv", "text,label\n\"great movie,POSITIVE\nterrible,NEGATIVE\nfine film\",POSITIVE\nbad,NEGATIVE\n"),
+               {}, "merge.csv:2", "unterminated quote");
+  // A row with an extra column.
+  expect_error(tmp("extra.csv", "text,label\ngreat movie,POSITIVE,extra\nterrible,NEGATIVE\n"), {}, "extra.csv:2",
+               "expected 2 fields");
+  // An empty (or invisible) text.
+  expect_error(tmp("empty.csv", "text,label\ngreat movie,POSITIVE\n,NEGATIVE\n"), {}, "empty.csv:3", "empty");
+  expect_error(tmp("blank.jsonl", "{\"text\": \"\\u200b \\u00a0\", \"label\": \"POSITIVE\"}\n"), {}, "blank.jsonl:1", "empty");
+  // A label outside a fixed list names the list and --labels.
+  expect_error(tmp("maybe.csv", "text,label\ngreat movie,POSITIVE\nterrible,maybe\n"), {"NEGATIVE", "POSITIVE"},
+               "maybe.csv:3", "--labels");
+  // A multi-line review in quotes is still one text.
+  Dataset d = read_dataset(tmp("lines.csv", "text,label\n\"first line\nsecond line, with a comma\",POSITIVE\nbad,NEGATIVE\n"));
+  ASSERT_EQ(d.examples.size(), 2u);
+  EXPECT_EQ(d.examples[0].text, "first line\nsecond line, with a comma");
+  // Skipped and counted on request.
+  Dataset s = read_dataset(tmp("skip.csv", "text,label\ngreat,POSITIVE,x\n,NEGATIVE\nbad,NEGATIVE\nok,POSITIVE\n"), {},
+                           BadRows::kSkip);
+  EXPECT_EQ(s.examples.size(), 2u);
+  EXPECT_EQ(s.skipped, 2u);
+}

@@ -140,3 +140,42 @@ TEST(Trainer, ParsesFreezePolicies) {
   EXPECT_THROW(train::parse_freeze("layers", 6), Error);
   EXPECT_THROW(train::parse_freeze("3-1", 6), Error);
 }
+
+TEST(Trainer, RefusesGarbageLabelsOneClassAndAFinishedOutFolder) {
+  const std::string dir = ::testing::TempDir() + "/trainer-refuses";
+  auto write = [&](const std::string& name, const std::string& content) {
+    std::ofstream(dir + "-" + name) << content;
+    return dir + "-" + name;
+  };
+  auto expect_error = [](train::TrainOptions o, const std::string& what) {
+    try {
+      train::train(o);
+      ADD_FAILURE() << "trained without an error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  train::TrainOptions o = options(dir + "-out");
+  o.epochs = 1;
+  // The base classifier knows NEGATIVE and POSITIVE: "maybe" is an error, not a third class.
+  o.data = write("maybe.jsonl", "{\"text\": \"good\", \"label\": \"POSITIVE\"}\n{\"text\": \"hm\", \"label\": \"maybe\"}\n"
+                                "{\"text\": \"bad\", \"label\": \"NEGATIVE\"}\n");
+  expect_error(o, "unknown label 'maybe'");
+  // ... unless the labels are given.
+  o.labels = {"NEGATIVE", "maybe", "POSITIVE"};
+  o.validation_fraction = 0;
+  EXPECT_NO_THROW(train::train(o));
+  o.labels.clear();
+  // One class only.
+  o.data = write("one.jsonl", "{\"text\": \"good\", \"label\": \"POSITIVE\"}\n{\"text\": \"fine\", \"label\": \"POSITIVE\"}\n");
+  o.out_dir = dir + "-out2";
+  expect_error(o, "one label only");
+  // A finished run is not replaced without --overwrite.
+  o.data = synthetic_data();
+  o.out_dir = dir + "-out";
+  expect_error(o, "--overwrite");
+  o.overwrite = true;
+  o.max_steps = 2;
+  EXPECT_NO_THROW(train::train(o));
+  EXPECT_FALSE(file_exists(o.out_dir + "/model.safetensors")) << "the old model is left beside an unfinished run";
+}
