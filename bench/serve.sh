@@ -5,6 +5,8 @@
 # and the ratio of served texts/s to the engine's own batch throughput (`senti predict -b 64`
 # on the same texts, load time subtracted) measured in the same run on this machine.
 # Model: $MODEL, default the random-weight DistilBERT-base checkpoint of bench/model.sh.
+# SENTI_BIN: the senti binary to measure (default: this checkout's release build), so that two
+# builds can be compared one after the other on the same machine; CONNECTIONS: the wrk cases.
 # Needs ../shared (IMDb). Writes bench/results/serve-<date>.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,8 +19,10 @@ secs_imdb=${SECONDS_IMDB:-40}
 threads=${THREADS:-2}
 [ -d "$shared/data" ] || { echo "bench/serve.sh: $shared is absent" >&2; exit 1; }
 "$root/scripts/install-deps" --bench
-(cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
-senti="$root/build/release/apps/senti/senti"
+if [ -z "${SENTI_BIN:-}" ]; then
+  (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
+fi
+senti=${SENTI_BIN:-$root/build/release/apps/senti/senti}
 model=${MODEL:-$work/base}
 [ -f "$model/model.safetensors" ] || /usr/bin/python3 "$root/bench/make-base-model.py" "$work/base" "$shared"
 mkdir -p "$work"
@@ -71,7 +75,7 @@ for kind in short imdb; do
   n=$([ "$kind" = short ] && echo 2000 || echo ${IMDB_ENGINE_TEXTS:-300})
   rate=$(engine "$kind" "$n")
   echo "{\"kind\": \"$kind\", \"engine_texts_per_s\": $rate}" | tee -a "$out"
-  for c in 1 8 64; do
+  for c in ${CONNECTIONS:-1 8 64 256}; do
     t=$([ "$c" = 1 ] && echo 1 || echo 2)
     secs=$([ "$kind" = short ] && echo "$secs_short" || echo "$secs_imdb")
     [ "$c" = 1 ] && secs=$secs_short
@@ -84,11 +88,11 @@ curl -s "localhost:$port/metrics" | grep -E '^senti_batch_texts_(sum|count)' | t
 
 mkdir -p "$root/bench/results"
 report="$root/bench/results/serve-$(date +%Y%m%d-%H%M).md"
-python3 - "$out" "$model" "$threads" "$secs_short/$secs_imdb" <<'PY' | tee "$report"
+python3 - "$out" "$model" "$threads" "$secs_short/$secs_imdb" "$senti" <<'PY' | tee "$report"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 engine = {r["kind"]: r["engine_texts_per_s"] for r in rows if "engine_texts_per_s" in r}
-print(f"senti serve on loopback, model {sys.argv[2]}, {sys.argv[3]} inference threads, wrk {sys.argv[4]} s per case (short/IMDb), one text per request\n")
+print(f"senti serve ({sys.argv[5]}) on loopback, model {sys.argv[2]}, {sys.argv[3]} inference threads, wrk {sys.argv[4]} s per case (short/IMDb), one text per request\n")
 print("| texts | connections | requests/s | p50 ms | p99 ms | errors | served / engine |")
 print("|---|---:|---:|---:|---:|---:|---:|")
 for r in rows:

@@ -245,14 +245,14 @@ void TrainableDistilBert::set_dropout(double hidden, double attention, double cl
 void TrainableDistilBert::frozen_prefix_forward(const std::vector<std::vector<int32_t>>& sequences,
                                                 std::vector<float>& out) {
   Activations a;
-  encoder_forward(TrainBatch{sequences, {}, {}}, a, nullptr, 0, frozen_prefix());
+  encoder_forward(TrainBatch{sequences, {}, {}, {}}, a, nullptr, 0, frozen_prefix());
   out = std::move(a.hidden);
 }
 
 std::vector<float> TrainableDistilBert::logits(const std::vector<std::vector<int32_t>>& sequences) {
   if (task_ != Task::kSequenceClassification) fail(ErrorCode::kInternal, "logits on a model without a classifier");
   Activations a;
-  forward(TrainBatch{sequences, {}, {}}, PassMode::kEval, 0, a);
+  forward(TrainBatch{sequences, {}, {}, {}}, PassMode::kEval, 0, a);
   return std::move(a.logits);
 }
 
@@ -275,7 +275,7 @@ double TrainableDistilBert::embedding_gradient(const TrainBatch& batch, const st
 
 void TrainableDistilBert::embedding_output(const std::vector<std::vector<int32_t>>& sequences, std::vector<float>& out) {
   Activations a;
-  encoder_forward(TrainBatch{sequences, {}, {}}, a, nullptr, 0, 0);
+  encoder_forward(TrainBatch{sequences, {}, {}, {}}, a, nullptr, 0, 0);
   out = std::move(a.hidden);
 }
 

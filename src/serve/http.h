@@ -27,7 +27,7 @@ struct HttpLimits {
   double write_timeout_s = 30;            // total, to send an answer
   double keep_alive_s = 30;               // idle time allowed between requests on one connection
   size_t max_connections = 10000;         // open at once (lowered to fit the open-files limit); more get 503
-  size_t max_connections_per_client = 1000;  // open at once from one client address; more get 503
+  size_t max_connections_per_client = 4096;  // open at once from one client address; more get 503
   double shutdown_timeout_s = 10;         // after stop(), the longest run() waits for answers in flight
   int workers = 64;                       // threads that run the handlers that are not cheap
 };

@@ -23,7 +23,7 @@ struct ServeOptions {
   int http_threads = 128;                  // worker threads: requests computed at once (not connections)
   size_t max_body = 2u << 20;              // bytes, chunked or not; larger bodies get 413
   HttpLimits http;                         // deadlines, header and connection caps (workers, max_body: above)
-  size_t max_explain_work = 262144;        // token-passes one explanation request may cost (413 above)
+  size_t max_explain_work = 32768;         // token-passes one explanation request may cost (413 above)
   size_t max_batch_tokens = 16384;         // tokens per forward batch
   double max_wait_ms = 2;                  // how long a request waits for others to batch with
   size_t max_concurrent_requests = 512;    // admitted prediction requests; more get 429

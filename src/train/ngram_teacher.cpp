@@ -129,9 +129,22 @@ double NgramTeacher::raw_logit(std::string_view text) const {
 
 double NgramTeacher::logit(std::string_view text) const { return platt_(raw_logit(text)); }
 
+namespace {
+// The summed log-loss of sigmoid(a z + b), computed without overflow.
+double platt_loss(const Platt& p, const std::vector<double>& z, const std::vector<int>& y) {
+  double loss = 0;
+  for (size_t i = 0; i < z.size(); ++i) {
+    const double m = (y[i] ? -1.0 : 1.0) * p(z[i]);  // log(1 + e^m)
+    loss += m > 0 ? m + std::log1p(std::exp(-m)) : std::log1p(std::exp(m));
+  }
+  return loss;
+}
+}  // namespace
+
 Platt fit_platt(const std::vector<double>& z, const std::vector<int>& y) {
   Platt p;
-  for (int it = 0; it < 50; ++it) {
+  double loss = platt_loss(p, z, y);
+  for (int it = 0; it < 100; ++it) {
     // Gradient and Hessian of the summed log-loss in (a, b).
     double ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
     for (size_t i = 0; i < z.size(); ++i) {
@@ -147,9 +160,21 @@ Platt fit_platt(const std::vector<double>& z, const std::vector<int>& y) {
     const double det = haa * hbb - hab * hab;
     if (!(det > 0)) break;
     const double da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
-    p.a -= da;
-    p.b -= db;
-    if (std::fabs(da) + std::fabs(db) < 1e-10) break;
+    // Newton's step, halved until the loss goes down: a full step from confident, often wrong
+    // scores (a teacher's log-odds on spans, say) lands where the Hessian vanishes and diverges.
+    double step = 1;
+    Platt next;
+    double next_loss = loss;
+    for (int halving = 0; halving < 40; ++halving, step /= 2) {
+      next = {p.a - step * da, p.b - step * db};
+      next_loss = platt_loss(next, z, y);
+      if (next_loss <= loss) break;
+    }
+    if (!(next_loss <= loss)) break;
+    const bool converged = std::fabs(step * da) + std::fabs(step * db) < 1e-10;
+    p = next;
+    loss = next_loss;
+    if (converged) break;
   }
   return p;
 }

@@ -63,7 +63,7 @@ TEST(Dataset, ReadsTheAclImdbLayoutWithRatings) {
 TEST(Dataset, ValidationSplitIsDeterministicAndStratified) {
   Dataset all;
   all.labels = {"NEGATIVE", "POSITIVE"};
-  for (int i = 0; i < 1000; ++i) all.examples.push_back({"t" + std::to_string(i), i % 4 == 0 ? 1 : 0, -1, ""});
+  for (int i = 0; i < 1000; ++i) all.examples.push_back({"t" + std::to_string(i), i % 4 == 0 ? 1 : 0, -1, "", {}});
   Dataset a, av, b, bv;
   split_validation(all, 0.1, 7, a, av);
   split_validation(all, 0.1, 7, b, bv);

@@ -101,6 +101,19 @@ TEST(Distill, NgramTeacherLearnsAndKnowsNothingOfUnseenWords) {
   Platt p = fit_platt(z, y);
   EXPECT_NEAR(p.a, 2.0, 0.15);
   EXPECT_NEAR(p.b, -0.5, 0.1);
+  // Confident scores that are right only 70 % of the time (a review model's log-odds on spans):
+  // the fit must shrink them (a = log(0.7 / 0.3) / 8 = 0.106), where plain Newton from a = 1
+  // diverged (a = 4.9e12 on real spans).
+  z.clear();
+  y.clear();
+  for (int i = 0; i < 4000; ++i) {
+    const bool positive = u(rng) < 0.5, right = u(rng) < 0.7;
+    z.push_back(positive ? 8.0 : -8.0);
+    y.push_back(positive == right ? 1 : 0);
+  }
+  p = fit_platt(z, y);
+  EXPECT_NEAR(p.a, std::log(0.7 / 0.3) / 8, 0.01);
+  EXPECT_NEAR(p.b, 0.0, 0.1);
   // Features: each n-gram once, case-insensitive, "!" and "?" are tokens.
   auto f = NgramTeacher::features("Good good GOOD!", 1, 16);
   EXPECT_EQ(f.size(), 2u);
