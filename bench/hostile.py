@@ -65,12 +65,13 @@ HEALTH = b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 PREDICT = post("/api/predict", '{"inputs": "A fine film with a dull ending."}', b"Connection: close\r\n")
 
 
-def probe_latency(n=20, gap=0.5):
+def probe_latency(n=20, gap=0.5, timeout=10):
+    """n times /health then /api/predict, each given `timeout` seconds to answer."""
     health, predict = [], []
     for _ in range(n):
-        st, s = request(HEALTH, timeout=30)
+        st, s = request(HEALTH, timeout=timeout)
         health.append((st, s))
-        st, s = request(PREDICT, timeout=30)
+        st, s = request(PREDICT, timeout=timeout)
         predict.append((st, s))
         time.sleep(gap)
     def summary(xs):
@@ -121,7 +122,7 @@ def run_slowloris(n=2000, every=10):
     th = threading.Thread(target=lambda: result.update(counts=asyncio.run(slowloris(n, every, stop))))
     th.start()
     time.sleep(3)  # let them connect
-    lat = probe_latency()
+    lat = probe_latency(n=10)
     during = rss()
     stop.set()
     th.join()

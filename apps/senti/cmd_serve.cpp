@@ -1,6 +1,5 @@
 // `senti serve`: the web page and the HTTP API on one port. SIGINT / SIGTERM stop accepting
 // connections, let in-flight requests finish (within --shutdown-timeout), and exit 0.
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -24,11 +23,6 @@ struct ServeArgs {
 
 int run(ServeArgs& a) {
   a.serve.threads = apply_common_options(a.common);
-  // Memory a large request took must go back to the system afterwards: glibc otherwise raises
-  // its mmap threshold after the first large free and keeps such blocks in per-thread arenas,
-  // so a few requests with megabyte-long texts would pin gigabytes across the worker threads.
-  mallopt(M_MMAP_THRESHOLD, 256 << 10);
-  mallopt(M_TRIM_THRESHOLD, 1 << 20);
   a.serve.model_dir = a.model.resolve_model_dir();
   a.serve.defaults = a.model.classify_options();
   // Signals go to one thread that asks the server to stop; block them everywhere else.
