@@ -173,7 +173,9 @@ std::string HttpRequest::header(std::string_view name) const {
 
 class Connection;
 
-struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+// The io_context is a member, so every handler runs while the Impl is alive: handlers capture
+// `this` (a shared_ptr captured in a pending handler would keep the Impl alive forever).
+struct HttpServer::Impl {
   HttpLimits limits;
   HttpHandlers handlers;
   asio::io_context io{1};
@@ -452,7 +454,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 };
 
 void HttpServer::Impl::accept() {
-  auto self = shared_from_this();
+  Impl* self = this;
   acceptor.async_accept([self](beast::error_code ec, tcp::socket socket) {
     Impl& s = *self;
     if (s.stopping) return;
@@ -515,7 +517,7 @@ void HttpServer::Impl::begin_shutdown() {
   for (auto& w : connections)
     if (auto c = w.lock()) live.push_back(std::move(c));
   for (auto& c : live) c->on_shutdown();
-  auto self = shared_from_this();
+  Impl* self = this;
   shutdown_deadline.expires_after(ms(limits.shutdown_timeout_s));
   shutdown_deadline.async_wait([self](beast::error_code ec) {
     if (ec) return;
@@ -535,14 +537,14 @@ void HttpServer::Impl::check_drained() {
     return;
   }
   // A handler on a worker keeps the connection's last reference; look again shortly.
-  auto self = shared_from_this();
+  Impl* self = this;
   drain_check.expires_after(std::chrono::milliseconds(20));
   drain_check.async_wait([self](beast::error_code ec) {
     if (!ec) self->check_drained();
   });
 }
 
-HttpServer::HttpServer(HttpLimits limits, HttpHandlers handlers) : impl_(std::make_shared<Impl>()) {
+HttpServer::HttpServer(HttpLimits limits, HttpHandlers handlers) : impl_(std::make_unique<Impl>()) {
   if (limits.workers < 1) fail(ErrorCode::kInvalidArgument, "--http-threads must be at least 1");
   if (limits.max_connections < 1) fail(ErrorCode::kInvalidArgument, "--max-connections must be at least 1");
   if (limits.max_connections_per_client < 1)
@@ -601,7 +603,7 @@ void HttpServer::run() {
 }
 
 void HttpServer::stop() {
-  auto s = impl_;
+  Impl* s = impl_.get();
   s->stop_requested = true;
   asio::post(s->io, [s] { s->begin_shutdown(); });
 }

@@ -90,7 +90,7 @@ class HttpServer {
  private:
   struct Impl;
   friend class Connection;
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace senti::serve
