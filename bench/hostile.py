@@ -131,6 +131,25 @@ def run_slowloris(n=2000, every=10):
             "connections_opened": opened, "closed_by_server_or_done": closed}
 
 
+def streamed(name, head, block, count, tail, unit):
+    """Sends head, `count` blocks, then tail on one connection; prints the status the server gave
+    (a server that stops reading answers before the client is done sending)."""
+    t = time.time()
+    sent = 0
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=60)
+    try:
+        s.sendall(head)
+        for _ in range(count):
+            s.sendall(block)
+            sent += 1
+        s.sendall(tail)
+        answer = s.recv(200)
+        status = int(answer.split(b" ")[1]) if answer.startswith(b"HTTP/1.") else "no answer"
+    except OSError as e:
+        status = f"{answer_after_error(s)} ({type(e).__name__} after sending {sent} {unit})"
+    print(json.dumps({"probe": name, "status": status, "seconds": round(time.time() - t, 2), **rss()}), flush=True)
+
+
 def main():
     print(json.dumps({"probe": "baseline", **rss()}), flush=True)
     print(json.dumps(run_slowloris()), flush=True)
@@ -139,40 +158,10 @@ def main():
     statuses = [request(post("/api/predict", word))[0] for _ in range(40)]
     print(json.dumps({"probe": "40 requests of one 1.9 MB word", "statuses": sorted(set(map(str, statuses))), **rss()}),
           flush=True)
-    # A 100 MB chunked body.
-    t = time.time()
-    try:
-        s = socket.create_connection(("127.0.0.1", PORT), timeout=60)
-        s.sendall(b"POST /api/predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-        chunk = b"100000\r\n" + b"a" * 0x100000 + b"\r\n"
-        sent = 0
-        for _ in range(100):
-            s.sendall(chunk)
-            sent += 1
-        s.sendall(b"0\r\n\r\n")
-        answer = s.recv(200)
-        status = int(answer.split(b" ")[1]) if answer.startswith(b"HTTP/1.") else "no answer"
-    except OSError as e:
-        status = f"{answer_after_error(s)} ({type(e).__name__} after sending {sent} MB)"
-    print(json.dumps({"probe": "100 MB chunked body", "status": status, "seconds": round(time.time() - t, 2), **rss()}),
-          flush=True)
-    # 2 million header lines.
-    t = time.time()
-    try:
-        s = socket.create_connection(("127.0.0.1", PORT), timeout=60)
-        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
-        block = b"X-a: b\r\n" * 10000
-        sent = 0
-        for i in range(200):
-            s.sendall(block)
-            sent += 10000
-        s.sendall(b"\r\n")
-        answer = s.recv(200)
-        status = int(answer.split(b" ")[1]) if answer.startswith(b"HTTP/1.") else "no answer"
-    except OSError as e:
-        status = f"{answer_after_error(s)} ({type(e).__name__} after sending {sent} headers)"
-    print(json.dumps({"probe": "2 million headers", "status": status, "seconds": round(time.time() - t, 2), **rss()}),
-          flush=True)
+    streamed("100 MB chunked body", b"POST /api/predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+             b"100000\r\n" + b"a" * 0x100000 + b"\r\n", 100, b"0\r\n\r\n", "MB")
+    streamed("2 million headers", b"GET /health HTTP/1.1\r\nHost: x\r\n", b"X-a: b\r\n" * 10000, 200, b"\r\n",
+             "blocks of 10,000 headers")
     # Expensive explanations, and a small request behind them.
     text = " ".join(["the acting was good but the plot was thin and slow"] * 36)  # ~400 tokens
     big = json.dumps({"inputs": [text, text], "steps": 256, "tolerance": 0})

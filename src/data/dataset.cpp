@@ -83,17 +83,6 @@ void bad_row(Dataset& ds, BadRows mode, const std::string& origin, const std::st
   ++ds.skipped;
 }
 
-// A text with nothing to read: empty, or only whitespace and control/format characters.
-bool blank_text(const std::string& s) {
-  for (size_t pos = 0; pos < s.size();) {
-    size_t len = 1;
-    const char32_t c = text::decode_utf8(s, pos, len);
-    if (!text::is_bert_whitespace(c) && !text::is_bert_control(c) && c != 0) return false;
-    pos += len;
-  }
-  return true;
-}
-
 // An unterminated quote swallows the rows after it into one field: a quoted text whose inner
 // lines end like rows ("...,POSITIVE") is that, not a review with line breaks.
 bool swallowed_rows(const std::string& field, const LabelMap& labels) {
@@ -135,7 +124,7 @@ void read_folder(const std::string& dir, LabelMap& labels, BadRows mode, Dataset
     for (const auto& f : list_files(dir + "/" + sub, ".txt")) {
       Example ex;
       ex.text = clean_html_breaks(text::repair_utf8(read_file(f)));
-      if (blank_text(ex.text)) {
+      if (text::is_blank_text(ex.text)) {
         bad_row(ds, mode, f, "the text is empty");
         continue;
       }
@@ -189,7 +178,7 @@ void read_csv(const std::string& path, LabelMap& labels, BadRows mode, Dataset& 
       bad_row(ds, mode, origin, "the quoted text runs over lines that look like rows of their own (an unterminated quote?)");
       continue;
     }
-    if (blank_text(fields[tcol])) {
+    if (text::is_blank_text(fields[tcol])) {
       bad_row(ds, mode, origin, "the text is empty");
       continue;
     }
@@ -219,7 +208,7 @@ void read_jsonl(const std::string& path, LabelMap& labels, BadRows mode, Dataset
       bad_row(ds, mode, origin, "expected {\"text\": string, \"label\": string or integer}");
       return;
     }
-    if (blank_text(t->get<std::string>())) {
+    if (text::is_blank_text(t->get<std::string>())) {
       bad_row(ds, mode, origin, "the text is empty");
       return;
     }

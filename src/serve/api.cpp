@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "text/unicode.h"
-#include "text/utf8.h"
 
 namespace senti::serve {
 
@@ -66,22 +65,10 @@ json parse_object(std::string_view body) {
   return j;
 }
 
-// Nothing the tokenizer would read: only whitespace (NBSP and the other Unicode spaces
-// included), control and format characters (zero-width spaces, joiners, BOM).
-bool blank(const std::string& s) {
-  for (size_t pos = 0; pos < s.size();) {
-    size_t len = 1;
-    const char32_t c = text::decode_utf8(s, pos, len);
-    if (!text::is_bert_whitespace(c) && !text::is_bert_control(c) && c != 0) return false;
-    pos += len;
-  }
-  return true;
-}
-
 std::string text_at(const json& v, const std::string& field) {
   if (!v.is_string()) invalid("\"" + field + "\" must be a string, got " + type_name(v));
   std::string s = v.get<std::string>();
-  if (blank(s)) invalid("\"" + field + "\" is empty: send some text to classify");
+  if (text::is_blank_text(s)) invalid("\"" + field + "\" is empty: send some text to classify");
   return s;
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "text/utf8.h"
+
 namespace senti::text {
 
 namespace {
@@ -37,6 +39,16 @@ bool is_bert_whitespace(char32_t c) {
   return c == 0x0B || c == 0x0C || c == 0x85 || bert_char_class(c) == CharClass::kWhitespace;
 }
 bool is_bert_control(char32_t c) { return bert_char_class(c) == CharClass::kControl; }
+
+bool is_blank_text(std::string_view s) {
+  for (size_t pos = 0; pos < s.size();) {
+    size_t len = 1;
+    const char32_t c = decode_utf8(s, pos, len);
+    if (!is_bert_whitespace(c) && !is_bert_control(c) && c != 0) return false;
+    pos += len;
+  }
+  return true;
+}
 bool is_bert_punctuation(char32_t c) { return bert_char_class(c) == CharClass::kPunctuation; }
 
 bool is_cjk_char(char32_t c) {

@@ -5,6 +5,7 @@
 // Decomposition and case mapping come from utf8proc. Knows nothing of words or tokens.
 #pragma once
 #include <cstdint>
+#include <string_view>
 
 namespace senti::text {
 
@@ -22,6 +23,9 @@ CharClass bert_char_class(char32_t c);
 bool is_bert_whitespace(char32_t c);
 // Categories Cc, Cf, Co (not Cn: HF keeps unassigned code points), except \t \n \r, which count as whitespace.
 bool is_bert_control(char32_t c);
+// True when a UTF-8 text has nothing to read: empty, or only whitespace (NBSP and the other
+// Unicode spaces included) and control or format characters (zero-width spaces, BOM).
+bool is_blank_text(std::string_view utf8);
 // ASCII punctuation (which includes $ + < = > ^ ` | ~) or any Unicode P* category.
 bool is_bert_punctuation(char32_t c);
 // CJK Unified Ideographs blocks as listed in BERT's original tokenization.py.

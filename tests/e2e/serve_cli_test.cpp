@@ -10,58 +10,11 @@
 #include <regex>
 #include <thread>
 
+#include "e2e/serve_process.h"
 #include "test_util.h"
 
-namespace {
-struct Child {
-  pid_t pid = -1;
-  FILE* err = nullptr;  // the child's stderr
-};
+using namespace senti::test;
 
-Child spawn_serve(const std::vector<std::string>& extra) {
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  Child c;
-  c.pid = fork();
-  if (c.pid == 0) {
-    dup2(fds[1], 2);
-    close(fds[0]);
-    std::vector<std::string> args = {SENTI_BINARY, "serve", "-m",
-                                     std::string(SENTI_SOURCE_DIR) + "/tests/fixtures/models/tiny-2label", "-t", "1"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  c.err = fdopen(fds[0], "r");
-  return c;
-}
-
-// Reads the child's stderr until a line matches; returns the first capture group.
-std::string wait_for_line(FILE* err, const std::regex& re, std::string* all = nullptr) {
-  char line[4096];
-  while (std::fgets(line, sizeof line, err)) {
-    if (all) *all += line;
-    std::cmatch m;
-    if (std::regex_search(line, m, re)) return m.size() > 1 ? m[1].str() : m[0].str();
-  }
-  return "";
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  for (int i = 0; i < 1000; ++i) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -2;  // did not exit within 10 s
-}
-}  // namespace
 
 TEST(ServeCli, SigtermFinishesTheRequestInFlightAndExitsZero) {
   // A long batching wait keeps the request in flight while the signal arrives.

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/serve_process.h"
 #include "test_util.h"
 
 using nlohmann::json;
@@ -36,31 +37,14 @@ struct Server {
     char tmpl[] = "/tmp/senti-hostile-XXXXXX";
     EXPECT_NE(mkdtemp(tmpl), nullptr);
     flag_file = std::string(tmpl) + "/flags.csv";
-    int fds[2];
-    EXPECT_EQ(pipe(fds), 0);
-    pid = fork();
-    if (pid == 0) {
-      dup2(fds[1], 2);
-      close(fds[0]);
-      std::vector<std::string> args = {SENTI_BINARY, "serve", "-m",
-                                       std::string(SENTI_SOURCE_DIR) + "/tests/fixtures/models/tiny-2label",
-                                       "-t", "1", "--port", "0", "--flag-file", flag_file};
-      args.insert(args.end(), extra.begin(), extra.end());
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    err = fdopen(fds[0], "r");
-    char line[4096];
-    std::regex url(R"(http://127\.0\.0\.1:(\d+)/)");
-    while (std::fgets(line, sizeof line, err)) {
-      std::cmatch m;
-      if (!port && std::regex_search(line, m, url)) port = std::stoi(m[1].str());
-      if (std::strstr(line, "ready")) break;
-    }
+    std::vector<std::string> args = {"--port", "0", "--flag-file", flag_file};
+    args.insert(args.end(), extra.begin(), extra.end());
+    senti::test::Child c = senti::test::spawn_serve(args);
+    pid = c.pid;
+    err = c.err;
+    const std::string url = senti::test::wait_for_line(err, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"));
+    port = url.empty() ? 0 : std::stoi(url);
+    senti::test::wait_for_line(err, std::regex("ready"));
     EXPECT_GT(port, 0) << "senti serve printed no URL";
     // Keep draining its log so that it never blocks on a full pipe.
     drain = std::thread([f = err] {
