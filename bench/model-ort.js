@@ -1,6 +1,7 @@
 // ONNX Runtime peer for bench/model.sh: the same weights exported by torch.onnx, run by the npm
 // package onnxruntime-node with intra-op threads pinned and one inter-op thread.
 // Usage: node model-ort.js MODEL_DIR THREADS fixed BATCH SEQ SECONDS | ids FILE.jsonl BATCH
+// ORT_MODEL=model-int8.onnx runs the int8 graph (../shared/tools/quantize_onnx_int8.py) instead.
 const ort = require('onnxruntime-node');
 const fs = require('fs');
 const path = require('path');
@@ -14,7 +15,9 @@ function tensor(rows, width, fill) {
 (async () => {
   const [dir, threadsArg, mode, ...rest] = process.argv.slice(2);
   const threads = Number(threadsArg);
-  const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'), {
+  const file = process.env.ORT_MODEL || 'model.onnx';
+  const impl = file === 'model.onnx' ? 'onnxruntime' : 'onnxruntime-' + path.basename(file, '.onnx').replace(/^model-/, '');
+  const session = await ort.InferenceSession.create(path.join(dir, file), {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
   });
   const feeds = [];
@@ -50,6 +53,6 @@ function tensor(rows, width, fill) {
   }
   secs.sort((a, b) => a - b);
   const med = secs[Math.floor(secs.length / 2)];
-  console.log(JSON.stringify({ impl: 'onnxruntime', threads, case: label, runs: secs.length,
+  console.log(JSON.stringify({ impl, threads, case: label, runs: secs.length,
     seq_per_s: +(n / med).toFixed(3), seq_per_s_min: +(n / secs[secs.length - 1]).toFixed(3), seq_per_s_max: +(n / secs[0]).toFixed(3) }));
 })();

@@ -1,7 +1,8 @@
 // Inference throughput of senti's DistilBERT engine on given token ids (the same ids the
 // PyTorch and ONNX Runtime peers get), one JSON line per case.
-//   bench_model MODEL_DIR THREADS fixed BATCH SEQ SECONDS
-//   bench_model MODEL_DIR THREADS ids FILE.jsonl BATCH          (one JSON array of ids per line)
+//   bench_model [--dtype f32|bf16|int8] MODEL_DIR THREADS fixed BATCH SEQ SECONDS
+//   bench_model [--dtype ...] MODEL_DIR THREADS ids FILE.jsonl BATCH   (one JSON array of ids per line)
+//   bench_model MODEL_DIR THREADS ceiling       oneDNN's matmul alone, in f32, bf16 and int8
 // Repeats each case until SECONDS have passed (at least 3 runs), after one warm-up run; reports
 // the median and spread. Peak RSS is measured by the calling script (/usr/bin/time).
 #include <algorithm>
@@ -22,6 +23,17 @@ using namespace senti;
 using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
+  kernels::ComputeType dtype = kernels::ComputeType::kF32;
+  if (argc > 2 && std::string(argv[1]) == "--dtype") {
+    auto t = kernels::parse_compute_type(argv[2]);
+    if (!t) {
+      std::fprintf(stderr, "unknown dtype %s\n", argv[2]);
+      return 2;
+    }
+    dtype = *t;
+    argc -= 2;
+    argv += 2;
+  }
   if (argc < 4) {
     std::fprintf(stderr, "usage: %s MODEL_DIR THREADS fixed BATCH SEQ SECONDS | ids FILE BATCH\n", argv[0]);
     return 2;
@@ -29,33 +41,24 @@ int main(int argc, char** argv) {
   const int threads = std::stoi(argv[2]);
   kernels::set_num_threads(threads);
   if (std::string(argv[3]) == "ceiling") {
-    // The matrix-product ceiling: oneDNN fp32 matmul with packed weights on the encoder's four
-    // shapes at 4,096 rows (batch 32 x 128), no epilogue; the rate the whole model could reach
-    // if everything else were free.
+    // The matrix-product ceilings: oneDNN matmul with packed weights on the encoder's four
+    // shapes at 4,096 rows (batch 32 x 128), inputs already in the type, no epilogue; the rate
+    // the whole model could reach if everything else were free.
     const int64_t M = 4096;
     const int64_t shapes[4][2] = {{768, 2304}, {768, 768}, {768, 3072}, {3072, 768}};
-    double flops = 0, secs = 0;
-    for (auto [k, n] : shapes) {
-      Tensor w({n, k}), b({n});
-      for (int64_t i = 0; i < w.numel(); ++i) w.mutable_data()[i] = static_cast<float>(i % 13) * 0.01f;
-      kernels::Linear lin(w, b);
-      std::vector<float> x(M * k, 0.1f), y(M * n);
-      lin.forward(x.data(), M, y.data());
-      std::vector<double> t;
-      for (int r = 0; r < 7; ++r) {
-        auto t0 = Clock::now();
-        lin.forward(x.data(), M, y.data());
-        t.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    for (auto type : {kernels::ComputeType::kF32, kernels::ComputeType::kBf16, kernels::ComputeType::kInt8}) {
+      double flops = 0, secs = 0;
+      for (auto [k, n] : shapes) {
+        flops += 2.0 * M * k * n;
+        secs += kernels::matmul_seconds(type, M, k, n, 7);
       }
-      std::sort(t.begin(), t.end());
-      flops += 2.0 * M * k * n;
-      secs += t[t.size() / 2];
+      std::printf("{\"impl\": \"onednn-matmul\", \"dtype\": \"%s\", \"threads\": %d, \"case\": \"ceiling\", "
+                  "\"gflops\": %.1f}\n",
+                  kernels::compute_type_name(type), threads, flops / secs / 1e9);
     }
-    std::printf("{\"impl\": \"onednn-matmul\", \"threads\": %d, \"case\": \"ceiling\", \"gflops\": %.1f}\n", threads,
-                flops / secs / 1e9);
     return 0;
   }
-  auto model = model::DistilBert::load(argv[1]);
+  auto model = model::DistilBert::load(argv[1], dtype);
   model::Workspace ws;
   const std::string mode = argv[3];
   std::vector<std::vector<std::vector<int32_t>>> batches;
@@ -101,9 +104,11 @@ int main(int argc, char** argv) {
   } while (secs.size() < min_runs || std::chrono::duration<double>(Clock::now() - start).count() < min_seconds);
   std::sort(secs.begin(), secs.end());
   const double med = secs[secs.size() / 2];
-  std::printf("{\"impl\": \"senti\", \"threads\": %d, \"case\": \"%s\", \"runs\": %zu, \"seq_per_s\": %.3f, "
+  const std::string impl =
+      dtype == kernels::ComputeType::kF32 ? "senti" : std::string("senti-") + kernels::compute_type_name(dtype);
+  std::printf("{\"impl\": \"%s\", \"threads\": %d, \"case\": \"%s\", \"runs\": %zu, \"seq_per_s\": %.3f, "
               "\"seq_per_s_min\": %.3f, \"seq_per_s_max\": %.3f, \"tokens\": %zu}\n",
-              threads, label.c_str(), secs.size(), seqs_per_run / med, seqs_per_run / secs.back(),
+              impl.c_str(), threads, label.c_str(), secs.size(), seqs_per_run / med, seqs_per_run / secs.back(),
               seqs_per_run / secs.front(), tokens_per_run);
   return 0;
 }

@@ -30,7 +30,9 @@ struct ModelOptions {
   size_t head_tokens = 0;
   size_t window = 0;
   size_t stride = 0;
+  std::string dtype = "f32";
   ClassifyOptions classify_options() const;
+  LoadOptions load_options(int threads) const { return {.threads = threads, .dtype = dtype}; }
   std::string resolve_model_dir() const;
 };
 // `reading_only`: just the model and how texts are read (no scores, no sliding window), for explain.

@@ -48,7 +48,7 @@ int run(PredictArgs& a) {
   }
   if (a.batch_size == 0) fail(ErrorCode::kInvalidArgument, "--batch-size must be at least 1");
   auto t0 = std::chrono::steady_clock::now();
-  auto clf = Classifier::load(a.model.resolve_model_dir(), {threads});
+  auto clf = Classifier::load(a.model.resolve_model_dir(), a.model.load_options(threads));
   log::debug("loaded " + clf->info().path + " in " +
              std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) + " s");
 

@@ -24,6 +24,7 @@ struct ServeArgs {
 int run(ServeArgs& a) {
   a.serve.threads = apply_common_options(a.common);
   a.serve.model_dir = a.model.resolve_model_dir();
+  a.serve.dtype = a.model.dtype;
   a.serve.defaults = a.model.classify_options();
   // Signals go to one thread that asks the server to stop; block them everywhere else.
   sigset_t set;

@@ -106,7 +106,7 @@ Action register_eval(CLI::App& app) {
       fail(ErrorCode::kInvalidArgument, "senti eval needs --data (labelled data) or --suite (a behavioural suite)");
     if (!a->suite.empty()) {
       auto cases = train::read_suite(a->suite);
-      auto clf = Classifier::load(a->model.resolve_model_dir(), {threads});
+      auto clf = Classifier::load(a->model.resolve_model_dir(), a->model.load_options(threads));
       train::SuiteResult r = train::run_suite(*clf, cases, a->model.classify_options(), a->batch_size);
       if (!a->common.quiet) {
         std::string human = r.table();
@@ -119,7 +119,7 @@ Action register_eval(CLI::App& app) {
       return kExitOk;
     }
     train::Metrics m = train::evaluate(a->model.resolve_model_dir(), a->data, a->model.classify_options(), a->batch_size,
-                                       threads, a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail,
+                                       a->model.load_options(threads), a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail,
                                        !a->no_progress && !a->common.quiet, a->report);
     std::string out = m.to_json() + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);

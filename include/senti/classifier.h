@@ -38,11 +38,16 @@ struct ModelInfo {
   size_t max_length = 0;
   int64_t dim = 0, layers = 0, heads = 0, vocab_size = 0, parameters = 0;
   std::string weights_dtype;  // as stored in model.safetensors
+  std::string compute_dtype;  // what the linear layers run in: "f32", "bf16" or "int8"
+  int64_t weight_bytes = 0;   // memory the loaded weights take (packed, quantized)
   std::string problem_type;
 };
 
 struct LoadOptions {
   int threads = 0;  // 0 = $SENTI_THREADS, else all hardware threads
+  // Compute type of the linear layers, chosen once at load (the file on disk is unchanged):
+  // "f32" (default), "bf16", "int8", or "auto" (the fastest this CPU runs natively).
+  std::string dtype = "f32";
 };
 
 // A text tokenized for the model: one window of token ids, or several with a sliding window.

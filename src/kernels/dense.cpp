@@ -9,32 +9,18 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <tuple>
 #include <vector>
-#if defined(__AVX512BF16__)
-#include <immintrin.h>
-#endif
 
-#include "tensor/tensor.h"
+#include "kernels/convert.h"
 
 namespace senti::kernels {
 
 namespace {
 std::atomic<MatmulPrecision> g_precision{MatmulPrecision::kF32};
 
-// Rows x cols of a row-major matrix with leading dimension ld, as contiguous bf16 (round to
-// nearest even).
+// Rows x cols of a row-major matrix with leading dimension ld, as contiguous bf16.
 void to_bf16(const float* a, int64_t rows, int64_t cols, int64_t ld, std::vector<uint16_t>& out) {
   out.resize(static_cast<size_t>(rows * cols));
-#pragma omp parallel for schedule(static) if (rows * cols > 65536)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* src = a + r * ld;
-    uint16_t* dst = out.data() + r * cols;
-    int64_t c = 0;
-#if defined(__AVX512BF16__)
-    for (; c + 16 <= cols; c += 16)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + c), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(src + c)));
-#endif
-    for (; c < cols; ++c) dst[c] = f32_to_bf16(src[c]);
-  }
+  kernels::to_bf16(a, rows, cols, ld, out.data());
 }
 
 // C (m, n; ldc) = op(A) op(B) (+ C when beta = 1) on bf16 copies of A and B; f32 accumulation.

@@ -1,10 +1,21 @@
-// Linear: y = epilogue(x · Wᵀ + b) for a weight W of shape (out, in) in PyTorch's layout.
-// The weight is reordered once, at construction, into the blocked layout oneDNN's matmul
-// prefers; bias, activation and residual addition run fused in the matmul's epilogue.
-// Primitives are built once per row count (rounded, see padded_rows) and cached.
+// Linear: y = epilogue(x · Wᵀ + b) for a weight W of shape (out, in) in PyTorch's layout, in
+// one of three compute types chosen at construction:
+//   f32   the weight packed as f32; bias, activation and residual fused in oneDNN's epilogue.
+//   bf16  the weight packed as bf16; x is rounded to bf16 on the way in; f32 accumulation and
+//         results, the same fused epilogue.
+//   int8  the weight quantized once, symmetric per output channel (s8, one scale per row of W);
+//         each row of x quantized on the fly to u8 with its own scale and zero point (so a row's
+//         result never depends on the other rows of the batch); u8·s8 products accumulate in
+//         s32; one vectorized pass dequantizes, adds the bias and applies the activation or the
+//         residual.
+// Inputs and outputs are always f32. The weight is packed once, at construction, into the
+// blocked layout oneDNN's matmul prefers; primitives are built once per row count (rounded, see
+// padded_rows) and cached. Not for training (see dense.h): the weights are constants here.
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "tensor/tensor.h"
 
@@ -18,6 +29,17 @@ enum class Epilogue {
   kResidual,  // y = xWᵀ + b + y   (y holds the residual on entry)
 };
 
+enum class ComputeType { kF32, kBf16, kInt8 };
+// "f32", "bf16", "int8".
+const char* compute_type_name(ComputeType t);
+// Parses "f32" (or "fp32", "float32"), "bf16", "int8"; "auto" gives best_compute_type().
+std::optional<ComputeType> parse_compute_type(std::string_view name);
+// The fastest type this CPU runs natively: int8 with AVX512-VNNI (or AVX-VNNI), else bf16 with
+// AVX512-BF16, else f32.
+ComputeType best_compute_type();
+// Whether this CPU has the instructions the type needs to be fast (f32: always).
+bool compute_type_supported(ComputeType t);
+
 // Row counts are rounded up so that few primitives serve every batch: exact up to 64, then to
 // a multiple of 32. Buffers passed to forward() must hold padded_rows(m) rows.
 int64_t padded_rows(int64_t m);
@@ -25,13 +47,17 @@ int64_t padded_rows(int64_t m);
 class Linear {
  public:
   Linear();
-  Linear(const Tensor& weight, const Tensor& bias);  // weight (out, in); bias (out) or empty
+  // weight (out, in); bias (out) or empty.
+  Linear(const Tensor& weight, const Tensor& bias, ComputeType type = ComputeType::kF32);
   ~Linear();
   Linear(Linear&&) noexcept;
   Linear& operator=(Linear&&) noexcept;
 
   int64_t in_features() const;
   int64_t out_features() const;
+  ComputeType compute_type() const;
+  // Bytes the packed weight, its scales and the bias hold.
+  int64_t weight_bytes() const;
   // x: (m, in) row-major, y: (m, out) row-major; both with padded_rows(m) rows allocated.
   void forward(const float* x, int64_t m, float* y, Epilogue epilogue = Epilogue::kNone) const;
 
@@ -39,6 +65,10 @@ class Linear {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// For benchmarks: seconds one oneDNN matmul of (m, k) by (k, n) takes in this type with the
+// weight packed, nothing else (no conversion of x, no epilogue): the median of `runs`.
+double matmul_seconds(ComputeType type, int64_t m, int64_t k, int64_t n, int runs);
 
 // Plain reference: y = x · Wᵀ + b with doubles accumulating (for tests).
 void linear_reference(const float* x, int64_t m, const float* w, const float* b, int64_t in, int64_t out, float* y);

@@ -12,6 +12,7 @@
 #include "model/truncation.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/thread_pool.h"
 
 namespace senti {
@@ -58,7 +59,13 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& dir, const LoadO
   const int threads = resolve_threads(options.threads);
   kernels::set_num_threads(threads);
   impl->pool = std::make_unique<ThreadPool>(threads);
-  impl->model = model::DistilBert::load(dir);
+  const auto type = kernels::parse_compute_type(options.dtype);
+  if (!type)
+    fail(ErrorCode::kInvalidArgument, "unknown dtype '" + options.dtype + "' (expected f32, bf16, int8 or auto)");
+  if (!kernels::compute_type_supported(*type))
+    log::warn(std::string("dtype ") + kernels::compute_type_name(*type) +
+              ": this CPU lacks the instructions that make it fast (AVX512-BF16 for bf16, VNNI for int8); it will run, slowly");
+  impl->model = model::DistilBert::load(dir, *type);
   impl->tokenizer = std::make_unique<text::Tokenizer>(text::Tokenizer::from_path(dir));
   const auto& c = impl->model->config();
   if (static_cast<int64_t>(impl->tokenizer->vocab().size()) != c.vocab_size)
@@ -76,6 +83,8 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& dir, const LoadO
   info.parameters = impl->model->num_parameters();
   info.problem_type = c.problem_type;
   info.weights_dtype = impl->model->weights_dtype();
+  info.compute_dtype = kernels::compute_type_name(*type);
+  info.weight_bytes = impl->model->weight_bytes();
   if (!impl->model->has_classifier())
     fail(ErrorCode::kUnsupported, dir + ": the checkpoint has no sequence-classification head (pre_classifier, "
                                         "classifier); fine-tune it first with `senti train`");

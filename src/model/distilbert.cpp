@@ -62,7 +62,7 @@ void check_no_unused_encoder_tensors(const io::SafetensorsFile& weights, const D
                               ": is it the config of another model?");
 }
 
-std::unique_ptr<DistilBert> DistilBert::load(const std::string& dir) {
+std::unique_ptr<DistilBert> DistilBert::load(const std::string& dir, kernels::ComputeType type) {
   if (!is_directory(dir)) fail(ErrorCode::kNotFound, "model folder '" + dir + "' does not exist");
   DistilBertConfig config = DistilBertConfig::from_file(dir + "/config.json");
   const std::string st = dir + "/model.safetensors";
@@ -73,10 +73,11 @@ std::unique_ptr<DistilBert> DistilBert::load(const std::string& dir) {
     fail(ErrorCode::kNotFound, "'" + st + "' does not exist");
   }
   auto weights = io::SafetensorsFile::open(st);
-  return std::make_unique<DistilBert>(std::move(config), *weights);
+  return std::make_unique<DistilBert>(std::move(config), *weights, type);
 }
 
-DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w) : config_(std::move(config)) {
+DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w, kernels::ComputeType type)
+    : config_(std::move(config)), compute_type_(type) {
   const int64_t D = config_.dim, H = config_.hidden_dim, V = config_.vocab_size, P = config_.max_position_embeddings;
   const std::string p = encoder_prefix(w);
   if (!w.tensors().empty()) weights_dtype_ = io::dtype_name(w.tensors().begin()->second.dtype);
@@ -97,14 +98,14 @@ DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w) : 
     Tensor vw = load(l + "attention.v_lin.weight", {D, D}), vb = load(l + "attention.v_lin.bias", {D});
     layer.split_q = (i == config_.n_layers - 1) && (w.find("classifier.weight") || w.find("pre_classifier.weight"));
     if (layer.split_q) {
-      layer.q = kernels::Linear(qw, qb);
-      layer.kv = kernels::Linear(concat_rows({&kw, &vw}), concat_rows({&kb, &vb}));
+      layer.q = kernels::Linear(qw, qb, type);
+      layer.kv = kernels::Linear(concat_rows({&kw, &vw}), concat_rows({&kb, &vb}), type);
     } else {
-      layer.qkv = kernels::Linear(concat_rows({&qw, &kw, &vw}), concat_rows({&qb, &kb, &vb}));
+      layer.qkv = kernels::Linear(concat_rows({&qw, &kw, &vw}), concat_rows({&qb, &kb, &vb}), type);
     }
-    layer.out = kernels::Linear(load(l + "attention.out_lin.weight", {D, D}), load(l + "attention.out_lin.bias", {D}));
-    layer.lin1 = kernels::Linear(load(l + "ffn.lin1.weight", {H, D}), load(l + "ffn.lin1.bias", {H}));
-    layer.lin2 = kernels::Linear(load(l + "ffn.lin2.weight", {D, H}), load(l + "ffn.lin2.bias", {D}));
+    layer.out = kernels::Linear(load(l + "attention.out_lin.weight", {D, D}), load(l + "attention.out_lin.bias", {D}), type);
+    layer.lin1 = kernels::Linear(load(l + "ffn.lin1.weight", {H, D}), load(l + "ffn.lin1.bias", {H}), type);
+    layer.lin2 = kernels::Linear(load(l + "ffn.lin2.weight", {D, H}), load(l + "ffn.lin2.bias", {D}), type);
     layer.sa_ln_w = load(l + "sa_layer_norm.weight", {D});
     layer.sa_ln_b = load(l + "sa_layer_norm.bias", {D});
     layer.out_ln_w = load(l + "output_layer_norm.weight", {D});
@@ -113,7 +114,7 @@ DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w) : 
   }
   if (w.find("classifier.weight") || w.find("pre_classifier.weight")) {
     const int64_t L = config_.num_labels();
-    pre_classifier_ = kernels::Linear(load("pre_classifier.weight", {D, D}), load("pre_classifier.bias", {D}));
+    pre_classifier_ = kernels::Linear(load("pre_classifier.weight", {D, D}), load("pre_classifier.bias", {D}), type);
     classifier_ = kernels::Linear(load("classifier.weight", {L, D}), load("classifier.bias", {L}));
     has_classifier_ = true;
   }
@@ -127,6 +128,20 @@ DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w) : 
   }
   if (!has_classifier_ && !has_mlm_) log::debug(w.path() + ": encoder only (no task head)");
   check_no_unused_encoder_tensors(w, config_);
+}
+
+int64_t DistilBert::weight_bytes() const {
+  int64_t bytes = 0;
+  for (const Tensor* t : {&word_embeddings_, &position_embeddings_, &emb_ln_w_, &emb_ln_b_, &vocab_ln_w_, &vocab_ln_b_})
+    bytes += t->numel() * static_cast<int64_t>(sizeof(float));
+  for (const Layer& l : layers_) {
+    for (const kernels::Linear* lin : {&l.qkv, &l.q, &l.kv, &l.out, &l.lin1, &l.lin2}) bytes += lin->weight_bytes();
+    for (const Tensor* t : {&l.sa_ln_w, &l.sa_ln_b, &l.out_ln_w, &l.out_ln_b})
+      bytes += t->numel() * static_cast<int64_t>(sizeof(float));
+  }
+  for (const kernels::Linear* lin : {&pre_classifier_, &classifier_, &vocab_transform_, &vocab_projector_})
+    bytes += lin->weight_bytes();
+  return bytes;
 }
 
 const float* DistilBert::encode(const std::vector<std::vector<int32_t>>& sequences, Workspace& ws) const {

@@ -28,8 +28,10 @@ struct Workspace {
 class DistilBert {
  public:
   // Loads config.json and model.safetensors from a checkpoint folder.
-  static std::unique_ptr<DistilBert> load(const std::string& dir);
-  DistilBert(DistilBertConfig config, const io::SafetensorsFile& weights);
+  static std::unique_ptr<DistilBert> load(const std::string& dir,
+                                          kernels::ComputeType type = kernels::ComputeType::kF32);
+  DistilBert(DistilBertConfig config, const io::SafetensorsFile& weights,
+             kernels::ComputeType type = kernels::ComputeType::kF32);
 
   const DistilBertConfig& config() const { return config_; }
   bool has_classifier() const { return has_classifier_; }
@@ -37,6 +39,9 @@ class DistilBert {
   int64_t num_parameters() const { return num_parameters_; }
   // dtype of the weights as stored in model.safetensors ("F32", "BF16", ...).
   const std::string& weights_dtype() const { return weights_dtype_; }
+  kernels::ComputeType compute_type() const { return compute_type_; }
+  // Bytes the weights take in memory as loaded (packed linear layers, embeddings, norms).
+  int64_t weight_bytes() const;
 
   // Runs the encoder on a packed batch; returns the last hidden states, (tokens, dim), valid
   // until the next call with the same workspace. Each sequence must fit max_position_embeddings.
@@ -68,6 +73,7 @@ class DistilBert {
   Tensor vocab_ln_w_, vocab_ln_b_;
   int64_t num_parameters_ = 0;
   std::string weights_dtype_ = "F32";
+  kernels::ComputeType compute_type_ = kernels::ComputeType::kF32;
 };
 
 // The prefix under which a checkpoint stores the encoder: "distilbert." for task models, ""

@@ -278,6 +278,8 @@ struct Server::Impl {
                 {"max_length", m.max_length},
                 {"model_dtype", m.weights_dtype},
                 {"dtype", m.weights_dtype},
+                {"compute_dtype", m.compute_dtype},
+                {"weight_bytes", m.weight_bytes},
                 {"parameters", m.parameters},
                 {"dim", m.dim},
                 {"layers", m.layers},
@@ -405,7 +407,7 @@ void Server::load() {
   if (s.ready) return;
   auto t0 = Clock::now();
   if (s.o.test_load_hook) s.o.test_load_hook();
-  s.classifier = Classifier::load(s.o.model_dir, {s.o.threads});
+  s.classifier = Classifier::load(s.o.model_dir, {.threads = s.o.threads, .dtype = s.o.dtype});
   try {
     s.explainer = Explainer::load(s.o.model_dir, {s.o.threads});
   } catch (const Error& e) {

@@ -20,6 +20,7 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 7860;                         // 0 = any free port (see Server::bind)
   int threads = 0;                         // inference threads; 0 = $SENTI_THREADS, else all
+  std::string dtype = "f32";               // compute type of the linear layers (LoadOptions::dtype)
   int http_threads = 128;                  // worker threads: requests computed at once (not connections)
   size_t max_body = 2u << 20;              // bytes, chunked or not; larger bodies get 413
   HttpLimits http;                         // deadlines, header and connection caps (workers, max_body: above)

@@ -528,9 +528,10 @@ TrainResult train(const TrainOptions& o) {
 }
 
 Metrics evaluate(const std::string& model_dir, const std::string& data_path, const ClassifyOptions& options,
-                 size_t batch_size, int threads, data::BadRows bad_rows, bool progress_on, const std::string& report) {
+                 size_t batch_size, const LoadOptions& load, data::BadRows bad_rows, bool progress_on,
+                 const std::string& report) {
   // Inference through the packed engine (the same path `senti predict` takes).
-  auto clf = Classifier::load(model_dir, {threads});
+  auto clf = Classifier::load(model_dir, load);
   data::Dataset ds = data::read_dataset(data_path, clf->info().labels, bad_rows);
   ClassifyOptions co = options;
   co.function = ScoreFunction::kSoftmax;

@@ -78,6 +78,7 @@ TrainResult train(const TrainOptions& options);
 // as `options` says (truncation, max length, sliding window); writes an HTML report (metrics,
 // confusion matrix, ROC curve, reliability diagram) when `report` is a path.
 Metrics evaluate(const std::string& model_dir, const std::string& data, const ClassifyOptions& options,
-                 size_t batch_size, int threads, data::BadRows bad_rows, bool progress, const std::string& report = "");
+                 size_t batch_size, const LoadOptions& load, data::BadRows bad_rows, bool progress,
+                 const std::string& report = "");
 
 }  // namespace senti::train

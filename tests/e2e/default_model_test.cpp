@@ -14,6 +14,7 @@
 #include "senti/explainer.h"
 #include "test_util.h"
 #include "train/suite.h"
+#include "util/error.h"
 #include "util/file.h"
 
 using namespace senti;
@@ -115,6 +116,39 @@ TEST(DefaultModel, IntegratedGradientsAreCompleteOnReviews) {
     EXPECT_LE(gap, 0.05) << e.steps << " steps on: " << text.substr(0, 200);
   }
   std::printf("  worst completeness gap %.4f over %zu reviews\n", worst, texts.size());
+}
+
+// The compute types chosen at load (--dtype): on texts whose answer is clear, bf16 and int8 give
+// f32's label with a score within 0.05 of f32's, and their weights take less memory.
+TEST(DefaultModel, Bf16AndInt8AgreeWithF32OnClearTexts) {
+  std::vector<std::string> texts(kClearReviews);
+  for (const char* t : {"I love this movie.", "I hate this movie.", "Absolutely wonderful, a joy to watch.",
+                        "A complete waste of time.", "The food was excellent and the staff were lovely.",
+                        "Terrible service, cold food, never again."})
+    texts.emplace_back(t);
+  std::vector<std::string_view> views(texts.begin(), texts.end());
+  const std::string dir = test::source_dir() + "/models/default";
+  auto f32 = Classifier::load(dir, {.threads = 2});
+  const auto want = f32->classify(views);
+  int64_t previous_bytes = f32->info().weight_bytes;
+  EXPECT_EQ(f32->info().compute_dtype, "f32");
+  for (const char* dtype : {"bf16", "int8"}) {
+    auto clf = Classifier::load(dir, {.threads = 2, .dtype = dtype});
+    EXPECT_EQ(clf->info().compute_dtype, dtype);
+    EXPECT_LT(clf->info().weight_bytes, previous_bytes) << dtype;
+    previous_bytes = clf->info().weight_bytes;
+    const auto got = clf->classify(views);
+    double worst = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (std::abs(want[i][0].score - 0.5f) < 0.1f) continue;  // not clear to this model
+      EXPECT_EQ(got[i][0].label, want[i][0].label) << dtype << ": " << texts[i];
+      EXPECT_NEAR(got[i][0].score, want[i][0].score, 0.05) << dtype << ": " << texts[i];
+      worst = std::max(worst, static_cast<double>(std::abs(got[i][0].score - want[i][0].score)));
+    }
+    std::printf("  %s: worst |score - f32 score| %.4f over %zu texts; weights %.1f MB\n", dtype, worst, texts.size(),
+                static_cast<double>(clf->info().weight_bytes) / 1e6);
+  }
+  EXPECT_THROW(Classifier::load(dir, {.threads = 2, .dtype = "int4"}), Error);
 }
 
 TEST(DefaultModel, AccuracyOnAFixedSampleOfTestReviews) {

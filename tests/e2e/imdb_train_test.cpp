@@ -40,7 +40,7 @@ TEST(ImdbTraining, TinyModelLearnsSentimentWellAboveChance) {
   o.progress = false;
   train::TrainResult r = train::train(o);
   ASSERT_TRUE(r.finished);
-  train::Metrics m = train::evaluate(o.out_dir, work + "/test", {.max_length = 128}, 64, 2, data::BadRows::kFail, false);
+  train::Metrics m = train::evaluate(o.out_dir, work + "/test", {.max_length = 128}, 64, {.threads = 2}, data::BadRows::kFail, false);
   std::printf("  validation accuracy %.4f, test accuracy on 1,000 reviews %.4f (F1 %.4f, ROC-AUC %.4f), %.1f s\n",
               r.best.accuracy, m.accuracy, m.f1, m.roc_auc, r.seconds);
   EXPECT_EQ(m.n, 1000u);

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "kernels/attention.h"
+#include "kernels/convert.h"
 #include "kernels/dense.h"
 #include "test_util.h"
 #include "kernels/linear.h"
@@ -46,6 +47,83 @@ TEST(Kernels, LinearMatchesTheReferenceForEveryEpilogueAndRowCount) {
       }
     }
   }
+}
+
+namespace {
+double norm_rel_error(const float* y, const float* ref, int64_t n) {
+  double d = 0, r = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    d += (static_cast<double>(y[i]) - ref[i]) * (static_cast<double>(y[i]) - ref[i]);
+    r += static_cast<double>(ref[i]) * ref[i];
+  }
+  return std::sqrt(d / r);
+}
+}  // namespace
+
+// bf16 and int8 against the exact product, for every epilogue, for row counts on both sides of
+// int8's 256-row blocks: the error relative to the output's norm stays within what the format's
+// rounding allows (bf16: 8 significant bits; int8: 255 levels per activation row, 127 per
+// weight row), and each row's result does not depend on the other rows of the batch.
+TEST(Kernels, LinearInBf16AndInt8StaysCloseToTheExactProduct) {
+  const int64_t in = 96, out = 80;
+  auto w = randn(in * out, 11, 0.2f), b = randn(out, 12);
+  for (ComputeType type : {ComputeType::kBf16, ComputeType::kInt8}) {
+    Linear lin(tensor({out, in}, w), tensor({out}, b), type);
+    EXPECT_EQ(lin.compute_type(), type);
+    const double tolerance = type == ComputeType::kBf16 ? 8e-3 : 2e-2;
+    double worst = 0;
+    for (int64_t m : {1, 7, 65, 256, 300, 600}) {
+      const int64_t mp = padded_rows(m);
+      auto x = randn(mp * in, 13 + m);
+      std::vector<float> ref(m * out), y(mp * out), resid = randn(mp * out, 98);
+      linear_reference(x.data(), m, w.data(), b.data(), in, out, ref.data());
+      for (Epilogue e : {Epilogue::kNone, Epilogue::kRelu, Epilogue::kGeluErf, Epilogue::kGeluTanh, Epilogue::kResidual}) {
+        std::vector<float> want = ref;
+        if (e == Epilogue::kRelu) relu(want.data(), m * out);
+        if (e == Epilogue::kGeluErf) gelu_erf(want.data(), m * out);
+        if (e == Epilogue::kGeluTanh) gelu_tanh(want.data(), m * out);
+        if (e == Epilogue::kResidual)
+          for (int64_t i = 0; i < m * out; ++i) want[i] += resid[i];
+        y = resid;
+        lin.forward(x.data(), m, y.data(), e);
+        const double err = norm_rel_error(y.data(), want.data(), m * out);
+        worst = std::max(worst, err);
+        EXPECT_LT(err, tolerance) << compute_type_name(type) << " m=" << m << " epilogue=" << static_cast<int>(e);
+        if (type == ComputeType::kInt8 && m > 1) {  // the last row alone gives the same bits
+          std::vector<float> one(out);
+          std::copy(resid.begin() + (m - 1) * out, resid.begin() + m * out, one.begin());
+          lin.forward(x.data() + (m - 1) * in, 1, one.data(), e);
+          for (int64_t o = 0; o < out; ++o) ASSERT_EQ(one[o], y[(m - 1) * out + o]) << "m=" << m << " o=" << o;
+        }
+      }
+    }
+    std::printf("  %s: worst relative error %.2e (bound %.0e)\n", compute_type_name(type), worst, tolerance);
+  }
+}
+
+TEST(Kernels, ActivationRowsQuantizeToU8WithAnExactZero) {
+  const int64_t cols = 37;
+  std::vector<float> x = randn(3 * cols, 21, 2.f);
+  for (int64_t c = 0; c < cols; ++c) x[cols + c] = std::fabs(x[cols + c]);  // row 1: no negative value
+  for (int64_t c = 0; c < cols; ++c) x[2 * cols + c] = 0.f;                 // row 2: all zero
+  x[5] = 0.f;
+  std::vector<uint8_t> q(x.size());
+  float scale[3];
+  int32_t zp[3];
+  quantize_rows_u8(x.data(), 3, cols, q.data(), scale, zp);
+  EXPECT_EQ(q[5], zp[0]);  // 0 is represented exactly
+  EXPECT_EQ(zp[1], 0);
+  for (int64_t r = 0; r < 3; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      const float back = scale[r] * static_cast<float>(q[r * cols + c] - zp[r]);
+      ASSERT_NEAR(back, x[r * cols + c], 0.5f * scale[r] * 1.0001f) << "row " << r << " col " << c;
+    }
+  EXPECT_EQ(parse_compute_type("int8"), ComputeType::kInt8);
+  EXPECT_EQ(parse_compute_type("bf16"), ComputeType::kBf16);
+  EXPECT_EQ(parse_compute_type("f32"), ComputeType::kF32);
+  EXPECT_FALSE(parse_compute_type("int4").has_value());
+  EXPECT_TRUE(compute_type_supported(ComputeType::kF32));
+  EXPECT_TRUE(compute_type_supported(best_compute_type()));
 }
 
 TEST(Kernels, ExpApproxIsAccurate) {
