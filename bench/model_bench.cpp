@@ -3,6 +3,9 @@
 //   bench_model [--dtype f32|bf16|int8] MODEL_DIR THREADS fixed BATCH SEQ SECONDS
 //   bench_model [--dtype ...] MODEL_DIR THREADS ids FILE.jsonl BATCH   (one JSON array of ids per line)
 //   bench_model MODEL_DIR THREADS ceiling       oneDNN's matmul alone, in f32, bf16 and int8
+//   bench_model MODEL_DIR THREADS sensitivity FILE.jsonl
+//       per kind of layer, int8 (or bf16) for that kind alone, everything else f32: the mean and
+//       largest change of the logits and how many predicted labels change, against f32
 // Repeats each case until SECONDS have passed (at least 3 runs), after one warm-up run; reports
 // the median and spread. Peak RSS is measured by the calling script (/usr/bin/time).
 #include <algorithm>
@@ -16,6 +19,8 @@
 
 #include "kernels/runtime.h"
 #include "kernels/linear.h"
+#include "io/safetensors.h"
+#include "model/config.h"
 #include "model/distilbert.h"
 #include "tensor/tensor.h"
 
@@ -55,6 +60,60 @@ int main(int argc, char** argv) {
       std::printf("{\"impl\": \"onednn-matmul\", \"dtype\": \"%s\", \"threads\": %d, \"case\": \"ceiling\", "
                   "\"gflops\": %.1f}\n",
                   kernels::compute_type_name(type), threads, flops / secs / 1e9);
+    }
+    return 0;
+  }
+  if (std::string(argv[3]) == "sensitivity") {
+    std::vector<std::vector<int32_t>> all;
+    std::ifstream in(argv[4]);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) all.push_back(nlohmann::json::parse(line).get<std::vector<int32_t>>());
+    const std::string dir = argv[1];
+    auto weights = io::SafetensorsFile::open(dir + "/model.safetensors");
+    const auto config = model::DistilBertConfig::from_file(dir + "/config.json");
+    auto logits = [&](const model::LayerComputeTypes& types) {
+      model::DistilBert m(config, *weights, types);
+      model::Workspace ws;
+      std::vector<float> out;
+      for (size_t i = 0; i < all.size(); i += 32) {
+        std::vector<std::vector<int32_t>> b(all.begin() + i, all.begin() + std::min(all.size(), i + 32));
+        auto l = m.classify(b, ws);
+        out.insert(out.end(), l.begin(), l.end());
+      }
+      return out;
+    };
+    const auto ref = logits(model::LayerComputeTypes::all(kernels::ComputeType::kF32));
+    const size_t L = ref.size() / all.size();
+    using T = model::LayerComputeTypes;
+    const auto q = kernels::ComputeType::kInt8, b16 = kernels::ComputeType::kBf16;
+    const std::vector<std::pair<std::string, model::LayerComputeTypes>> cases = {
+        {"qkv int8", [&] { T t; t.qkv = q; return t; }()},
+        {"attention output int8", [&] { T t; t.attention_out = q; return t; }()},
+        {"ffn1 int8", [&] { T t; t.ffn1 = q; return t; }()},
+        {"ffn2 int8", [&] { T t; t.ffn2 = q; return t; }()},
+        {"pre_classifier int8", [&] { T t; t.pre_classifier = q; return t; }()},
+        {"attention products bf16", [&] { T t; t.attention = b16; return t; }()},
+        {"all bf16", T::all(b16)},
+        {"all int8 (attention products bf16)", T::all(q)},
+    };
+    for (const auto& [name, types] : cases) {
+      const auto got = logits(types);
+      double sum = 0, worst = 0;
+      size_t flips = 0;
+      for (size_t i = 0; i < all.size(); ++i) {
+        size_t a = 0, b = 0;
+        for (size_t l = 0; l < L; ++l) {
+          const double d = std::fabs(got[i * L + l] - ref[i * L + l]);
+          sum += d;
+          worst = std::max(worst, d);
+          if (ref[i * L + l] > ref[i * L + a]) a = l;
+          if (got[i * L + l] > got[i * L + b]) b = l;
+        }
+        flips += a != b;
+      }
+      std::printf("{\"case\": \"sensitivity\", \"layers\": \"%s\", \"texts\": %zu, \"mean_abs_logit_change\": %.5f, "
+                  "\"max_abs_logit_change\": %.4f, \"labels_changed\": %zu}\n",
+                  name.c_str(), all.size(), sum / static_cast<double>(ref.size()), worst, flips);
     }
     return 0;
   }

@@ -3,7 +3,9 @@
 # tools/train-default-model.sh (its extracted IMDb and its pretrained encoder):
 #   reading  — test accuracy of the shipped model reading long reviews four ways: head, tail,
 #              head+tail (512 tokens) and a sliding window (512, stride 128, logits averaged);
-#   speed    — `senti predict` over the 25,000 test reviews, reviews/s at 2 threads;
+#   speed    — `senti predict` over the 25,000 test reviews at 2 threads, for each compute type
+#              (DTYPES, default "f32 bf16 int8"): reviews/s, peak RSS, accuracy, and how often
+#              the label agrees with f32's;
 #   freezing — the ablation: fine-tuning the same pretrained encoder with nothing frozen, the
 #              bottom layer frozen, the bottom half frozen, all but the top layer frozen, and every
 #              encoder layer frozen (FREEZINGS overrides the list)
@@ -41,15 +43,33 @@ for w in "${what[@]}"; do
       done
       ;;
     speed)
+      # The reviews as `senti eval` reads them: HTML line breaks replaced by spaces.
       python3 - "$test" >"$out/test-texts.jsonl" <<'PY'
-import json, os, sys
+import json, os, re, sys
 for d in ("pos", "neg"):
     for f in sorted(os.listdir(os.path.join(sys.argv[1], d))):
-        print(json.dumps({"text": open(os.path.join(sys.argv[1], d, f), encoding="utf-8").read()}))
+        text = open(os.path.join(sys.argv[1], d, f), encoding="utf-8").read()
+        print(json.dumps({"text": re.sub(r"<[bB][rR] */?>", " ", text)}))
 PY
-      start=$(date +%s.%N)
-      "$senti" predict -m "$model" -f "$out/test-texts.jsonl" -b 64 -q --no-progress -t 2 >/dev/null
-      python3 -c "import time,sys; s=time.time()-float(sys.argv[1]); print(f'{{\"reviews\": 25000, \"seconds\": {s:.1f}, \"reviews_per_s\": {25000/s:.1f}, \"threads\": 2}}')" "$start" | tee "$out/speed.json"
+      : >"$out/speed.json"
+      for dtype in ${DTYPES:-f32 bf16 int8}; do
+        start=$(date +%s.%N)
+        /usr/bin/time -f %M -o "$out/rss-$dtype" "$senti" predict -m "$model" --dtype "$dtype" -f "$out/test-texts.jsonl" \
+          -b 64 -q --no-progress -t 2 >"$out/predictions-$dtype.jsonl"
+        secs=$(python3 -c "import time,sys; print(round(time.time()-float(sys.argv[1]),1))" "$start")
+        python3 - "$out" "$dtype" "$secs" <<'PY' | tee -a "$out/speed.json"
+import json, sys
+out, dtype, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
+labels = lambda d: [json.loads(l)[0]["label"] for l in open(f"{out}/predictions-{d}.jsonl")]
+got, ref = labels(dtype), labels("f32")
+gold = ["POSITIVE"] * 12500 + ["NEGATIVE"] * 12500  # test-texts.jsonl: pos, then neg
+r = {"dtype": dtype, "reviews": len(got), "seconds": secs, "reviews_per_s": round(len(got) / secs, 1), "threads": 2,
+     "peak_rss_mb": round(int(open(f"{out}/rss-{dtype}").read().split()[-1]) / 1024),
+     "accuracy": sum(g == y for g, y in zip(got, gold)) / len(gold),
+     "agreement_with_f32": sum(g == y for g, y in zip(got, ref)) / len(ref)}
+print(json.dumps(r))
+PY
+      done
       ;;
     freezing)
       : >"$out/freezing.json"

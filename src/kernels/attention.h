@@ -19,6 +19,11 @@ struct SequenceSpan {
 void attention_forward(const float* qkv, const std::vector<SequenceSpan>& seqs, int64_t dim, int64_t heads,
                        float* ctx, float* probs_out = nullptr, float dropout = 0.f, uint64_t seed = 0);
 
+// Inference only: attention_forward's result with both products (Q Kᵀ and P V) in bf16 with f32
+// accumulation; softmax in f32. For the bf16 and int8 compute types (linear.h).
+void attention_forward_bf16(const float* qkv, const std::vector<SequenceSpan>& seqs, int64_t dim, int64_t heads,
+                            float* ctx);
+
 // Backward of attention_forward given the saved probabilities: dqkv (tokens, 3·dim) is
 // overwritten with the gradients of Q, K and V.
 void attention_backward(const float* qkv, const float* probs, const std::vector<SequenceSpan>& seqs, int64_t dim,

@@ -77,7 +77,10 @@ std::unique_ptr<DistilBert> DistilBert::load(const std::string& dir, kernels::Co
 }
 
 DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w, kernels::ComputeType type)
-    : config_(std::move(config)), compute_type_(type) {
+    : DistilBert(std::move(config), w, LayerComputeTypes::all(type)) {}
+
+DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w, const LayerComputeTypes& types)
+    : config_(std::move(config)), types_(types) {
   const int64_t D = config_.dim, H = config_.hidden_dim, V = config_.vocab_size, P = config_.max_position_embeddings;
   const std::string p = encoder_prefix(w);
   if (!w.tensors().empty()) weights_dtype_ = io::dtype_name(w.tensors().begin()->second.dtype);
@@ -98,14 +101,14 @@ DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w, ke
     Tensor vw = load(l + "attention.v_lin.weight", {D, D}), vb = load(l + "attention.v_lin.bias", {D});
     layer.split_q = (i == config_.n_layers - 1) && (w.find("classifier.weight") || w.find("pre_classifier.weight"));
     if (layer.split_q) {
-      layer.q = kernels::Linear(qw, qb, type);
-      layer.kv = kernels::Linear(concat_rows({&kw, &vw}), concat_rows({&kb, &vb}), type);
+      layer.q = kernels::Linear(qw, qb, types.qkv);
+      layer.kv = kernels::Linear(concat_rows({&kw, &vw}), concat_rows({&kb, &vb}), types.qkv);
     } else {
-      layer.qkv = kernels::Linear(concat_rows({&qw, &kw, &vw}), concat_rows({&qb, &kb, &vb}), type);
+      layer.qkv = kernels::Linear(concat_rows({&qw, &kw, &vw}), concat_rows({&qb, &kb, &vb}), types.qkv);
     }
-    layer.out = kernels::Linear(load(l + "attention.out_lin.weight", {D, D}), load(l + "attention.out_lin.bias", {D}), type);
-    layer.lin1 = kernels::Linear(load(l + "ffn.lin1.weight", {H, D}), load(l + "ffn.lin1.bias", {H}), type);
-    layer.lin2 = kernels::Linear(load(l + "ffn.lin2.weight", {D, H}), load(l + "ffn.lin2.bias", {D}), type);
+    layer.out = kernels::Linear(load(l + "attention.out_lin.weight", {D, D}), load(l + "attention.out_lin.bias", {D}), types.attention_out);
+    layer.lin1 = kernels::Linear(load(l + "ffn.lin1.weight", {H, D}), load(l + "ffn.lin1.bias", {H}), types.ffn1);
+    layer.lin2 = kernels::Linear(load(l + "ffn.lin2.weight", {D, H}), load(l + "ffn.lin2.bias", {D}), types.ffn2);
     layer.sa_ln_w = load(l + "sa_layer_norm.weight", {D});
     layer.sa_ln_b = load(l + "sa_layer_norm.bias", {D});
     layer.out_ln_w = load(l + "output_layer_norm.weight", {D});
@@ -114,7 +117,7 @@ DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w, ke
   }
   if (w.find("classifier.weight") || w.find("pre_classifier.weight")) {
     const int64_t L = config_.num_labels();
-    pre_classifier_ = kernels::Linear(load("pre_classifier.weight", {D, D}), load("pre_classifier.bias", {D}), type);
+    pre_classifier_ = kernels::Linear(load("pre_classifier.weight", {D, D}), load("pre_classifier.bias", {D}), types.pre_classifier);
     classifier_ = kernels::Linear(load("classifier.weight", {L, D}), load("classifier.bias", {L}));
     has_classifier_ = true;
   }
@@ -166,7 +169,10 @@ void DistilBert::run_layer(const Layer& l, int64_t T, Workspace& ws) const {
   } else {
     l.qkv.forward(x, T, qkv);
   }
-  kernels::attention_forward(qkv, ws.seqs, D, config_.n_heads, ctx);
+  if (types_.attention == kernels::ComputeType::kF32)
+    kernels::attention_forward(qkv, ws.seqs, D, config_.n_heads, ctx);
+  else
+    kernels::attention_forward_bf16(qkv, ws.seqs, D, config_.n_heads, ctx);
   l.out.forward(ctx, T, x, Epilogue::kResidual);  // x = ctx·Woᵀ + bo + x
   kernels::layernorm_forward(x, l.sa_ln_w.data(), l.sa_ln_b.data(), T, D, kLayerNormEps, x);
   l.lin1.forward(x, T, hid, activation_epilogue(config_.activation));

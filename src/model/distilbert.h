@@ -25,6 +25,16 @@ struct Workspace {
   std::vector<kernels::SequenceSpan> seqs;
 };
 
+// The compute type of each kind of linear layer (all the same unless a measurement of per-layer
+// sensitivity asks otherwise; see bench/model_bench.cpp).
+struct LayerComputeTypes {
+  kernels::ComputeType qkv = kernels::ComputeType::kF32, attention_out = kernels::ComputeType::kF32,
+                       ffn1 = kernels::ComputeType::kF32, ffn2 = kernels::ComputeType::kF32,
+                       pre_classifier = kernels::ComputeType::kF32;
+  kernels::ComputeType attention = kernels::ComputeType::kF32;  // the score and context products: f32 or bf16
+  static LayerComputeTypes all(kernels::ComputeType t) { return {t, t, t, t, t, t}; }
+};
+
 class DistilBert {
  public:
   // Loads config.json and model.safetensors from a checkpoint folder.
@@ -32,6 +42,7 @@ class DistilBert {
                                           kernels::ComputeType type = kernels::ComputeType::kF32);
   DistilBert(DistilBertConfig config, const io::SafetensorsFile& weights,
              kernels::ComputeType type = kernels::ComputeType::kF32);
+  DistilBert(DistilBertConfig config, const io::SafetensorsFile& weights, const LayerComputeTypes& types);
 
   const DistilBertConfig& config() const { return config_; }
   bool has_classifier() const { return has_classifier_; }
@@ -39,7 +50,7 @@ class DistilBert {
   int64_t num_parameters() const { return num_parameters_; }
   // dtype of the weights as stored in model.safetensors ("F32", "BF16", ...).
   const std::string& weights_dtype() const { return weights_dtype_; }
-  kernels::ComputeType compute_type() const { return compute_type_; }
+  kernels::ComputeType compute_type() const { return types_.ffn1; }
   // Bytes the weights take in memory as loaded (packed linear layers, embeddings, norms).
   int64_t weight_bytes() const;
 
@@ -73,7 +84,7 @@ class DistilBert {
   Tensor vocab_ln_w_, vocab_ln_b_;
   int64_t num_parameters_ = 0;
   std::string weights_dtype_ = "F32";
-  kernels::ComputeType compute_type_ = kernels::ComputeType::kF32;
+  LayerComputeTypes types_;
 };
 
 // The prefix under which a checkpoint stores the encoder: "distilbert." for task models, ""

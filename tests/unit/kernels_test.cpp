@@ -212,6 +212,25 @@ TEST(Kernels, SoftmaxAndLayerNormMatchDirectFormulas) {
   }
 }
 
+// The bf16 attention of the reduced-precision compute types against the f32 one, on sequences
+// of several lengths (each length builds its own cached primitives): within bf16 rounding.
+TEST(Kernels, Bf16AttentionStaysCloseToF32Attention) {
+  const int64_t dim = 48, heads = 4;
+  std::vector<SequenceSpan> seqs = {{0, 5}, {5, 1}, {6, 33}, {39, 17}};
+  const int64_t T = 56;
+  auto qkv = randn(T * 3 * dim, 12);
+  std::vector<float> want(T * dim), got(T * dim, -1.f);
+  attention_forward(qkv.data(), seqs, dim, heads, want.data());
+  attention_forward_bf16(qkv.data(), seqs, dim, heads, got.data());
+  const double err = norm_rel_error(got.data(), want.data(), T * dim);
+  std::printf("  bf16 attention: relative error %.2e\n", err);
+  EXPECT_LT(err, 1e-2);
+  attention_forward_bf16(qkv.data(), {seqs[2]}, dim, heads, got.data());  // one sequence alone: same bits
+  std::vector<float> again(T * dim, -1.f);
+  attention_forward_bf16(qkv.data(), seqs, dim, heads, again.data());
+  for (int64_t i = seqs[2].begin * dim; i < (seqs[2].begin + seqs[2].length) * dim; ++i) ASSERT_EQ(got[i], again[i]);
+}
+
 TEST(Kernels, PackedAttentionEqualsPerSequenceDirectAttention) {
   const int64_t dim = 12, heads = 3, hd = 4;
   std::vector<SequenceSpan> seqs = {{0, 5}, {5, 1}, {6, 9}};
