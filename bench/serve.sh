@@ -6,7 +6,8 @@
 # on the same texts, load time subtracted) measured in the same run on this machine.
 # Model: $MODEL, default the random-weight DistilBERT-base checkpoint of bench/model.sh.
 # SENTI_BIN: the senti binary to measure (default: this checkout's release build), so that two
-# builds can be compared one after the other on the same machine; CONNECTIONS: the wrk cases.
+# builds can be compared one after the other on the same machine; CONNECTIONS: the wrk cases;
+# DTYPE: the compute type of the server and of the engine figure (f32, bf16, int8; default f32).
 # Needs ../shared (IMDb). Writes bench/results/serve-<date>.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,7 +52,7 @@ fi
 out=$(mktemp)
 port=$((20000 + RANDOM % 20000))
 log=$(mktemp)
-"$senti" serve -m "$model" --port "$port" -t "$threads" 2>"$log" &
+"$senti" serve -m "$model" --dtype "${DTYPE:-f32}" --port "$port" -t "$threads" 2>"$log" &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$out" "$log"' EXIT
 for _ in $(seq 1 300); do curl -sf "localhost:$port/health" >/dev/null && break; sleep 0.1; done
@@ -64,8 +65,8 @@ engine() {  # kind count
   head -n "$n" "$f" | python3 -c 'import json,sys; [print(json.dumps({"text": json.loads(l)["inputs"]})) for l in sys.stdin]' >"$texts"
   head -n 1 "$texts" >"$texts.1"
   local t0 t1 t2
-  t0=$(date +%s.%N); "$senti" predict -m "$model" -t "$threads" -b 64 -q --no-progress -f "$texts.1" >/dev/null
-  t1=$(date +%s.%N); "$senti" predict -m "$model" -t "$threads" -b 64 -q --no-progress -f "$texts" >/dev/null
+  t0=$(date +%s.%N); "$senti" predict -m "$model" --dtype "${DTYPE:-f32}" -t "$threads" -b 64 -q --no-progress -f "$texts.1" >/dev/null
+  t1=$(date +%s.%N); "$senti" predict -m "$model" --dtype "${DTYPE:-f32}" -t "$threads" -b 64 -q --no-progress -f "$texts" >/dev/null
   t2=$(date +%s.%N)
   python3 -c "import sys; n,a,b,c=int(sys.argv[1]),*map(float,sys.argv[2:]); print((n-1)/((c-b)-(b-a)))" "$n" "$t0" "$t1" "$t2"
   rm -f "$texts" "$texts.1"
@@ -88,11 +89,11 @@ curl -s "localhost:$port/metrics" | grep -E '^senti_batch_texts_(sum|count)' | t
 
 mkdir -p "$root/bench/results"
 report="$root/bench/results/serve-$(date +%Y%m%d-%H%M).md"
-python3 - "$out" "$model" "$threads" "$secs_short/$secs_imdb" "$senti" <<'PY' | tee "$report"
+python3 - "$out" "$model" "$threads" "$secs_short/$secs_imdb" "$senti" "${DTYPE:-f32}" <<'PY' | tee "$report"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 engine = {r["kind"]: r["engine_texts_per_s"] for r in rows if "engine_texts_per_s" in r}
-print(f"senti serve ({sys.argv[5]}) on loopback, model {sys.argv[2]}, {sys.argv[3]} inference threads, wrk {sys.argv[4]} s per case (short/IMDb), one text per request\n")
+print(f"senti serve ({sys.argv[5]}, --dtype {sys.argv[6]}) on loopback, model {sys.argv[2]}, {sys.argv[3]} inference threads, wrk {sys.argv[4]} s per case (short/IMDb), one text per request\n")
 print("| texts | connections | requests/s | p50 ms | p99 ms | errors | served / engine |")
 print("|---|---:|---:|---:|---:|---:|---:|")
 for r in rows:

@@ -33,10 +33,7 @@ class LabelMap {
   // -1 when the label is unknown and the list is fixed.
   int index(const std::string& raw) {
     std::string key = lower(raw);
-    // Common spellings of the binary sentiment labels.
-    static const std::map<std::string, std::string> aliases = {
-        {"pos", "positive"}, {"neg", "negative"}, {"1", "positive"}, {"0", "negative"},
-        {"label_1", "positive"}, {"label_0", "negative"}};
+    const auto& aliases = sentiment_aliases();
     for (size_t i = 0; i < names_.size(); ++i)
       if (lower(names_[i]) == key) return static_cast<int>(i);
     if (auto a = aliases.find(key); a != aliases.end())
@@ -66,13 +63,24 @@ class LabelMap {
   // Whether `raw` names a label already seen (or a sentiment label's usual spelling).
   bool known(const std::string& raw) const {
     const std::string key = lower(raw);
-    if (key == "positive" || key == "negative" || key == "pos" || key == "neg") return true;
+    if (key == "positive" || key == "negative") return true;
+    // The spelled-out aliases (pos, neg, label_1...), not the digits: a number ending a line
+    // is too often part of the text.
+    if (auto a = sentiment_aliases().find(key); a != sentiment_aliases().end() && !std::isdigit(key[0])) return true;
     for (const auto& n : names_)
       if (lower(n) == key) return true;
     return false;
   }
 
  private:
+  // Common spellings of the binary sentiment labels, lower case.
+  static const std::map<std::string, std::string>& sentiment_aliases() {
+    static const std::map<std::string, std::string> aliases = {
+        {"pos", "positive"}, {"neg", "negative"}, {"1", "positive"}, {"0", "negative"},
+        {"label_1", "positive"}, {"label_0", "negative"}};
+    return aliases;
+  }
+
   std::vector<std::string> names_;
   bool fixed_;
 };

@@ -24,7 +24,6 @@ class ExplainGate {
     ExplainGate* gate = nullptr;
     size_t work = 0;
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-    Ticket() = default;
     Ticket(ExplainGate* g, size_t w) : gate(g), work(w) {}
     Ticket(Ticket&& o) noexcept : gate(o.gate), work(o.work), start(o.start) { o.gate = nullptr; }
     Ticket& operator=(Ticket&&) = delete;

@@ -202,6 +202,28 @@ struct Server::Impl {
     res.body = explain_response(r, explain_all(r, nullptr));
   }
 
+  // Tokenizes on this worker, runs the model through the dynamic batcher, and scores: every
+  // route that classifies goes through here. Without `truncate`, a text over the model's
+  // length is an error that names it.
+  std::vector<std::vector<LabelScore>> classify(const Classifier& clf, const std::vector<std::string>& texts,
+                                                const ClassifyOptions& options, bool truncate) {
+    std::vector<TokenizedText> tokenized;
+    tokenized.reserve(texts.size());
+    size_t tokens = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      tokenized.push_back(clf.tokenize(texts[i], options));
+      if (!truncate && tokenized.back().truncated > 0)
+        throw too_long_error(i, tokenized.back().tokens + tokenized.back().truncated, clf.info().max_length);
+      tokens += tokenized.back().tokens;
+    }
+    metrics.record_texts(tokenized.size(), tokens);
+    auto logits = batcher->run(tokenized);
+    std::vector<std::vector<LabelScore>> results;
+    results.reserve(logits.size());
+    for (const auto& l : logits) results.push_back(clf.scores_from_logits(l, options));
+    return results;
+  }
+
   void predict(const HttpRequest& req, HttpResponse& res, Dialect dialect) {
     Admit admitted{in_flight};
     admit();
@@ -210,20 +232,7 @@ struct Server::Impl {
                                                 : parse_pipeline_request(req.body, o.max_inputs, o.defaults);
     if (o.test_hook) o.test_hook(r);
     if (r.explain) check_explainable(r);
-    std::vector<TokenizedText> tokenized;
-    tokenized.reserve(r.inputs.size());
-    size_t tokens = 0;
-    for (size_t i = 0; i < r.inputs.size(); ++i) {
-      tokenized.push_back(clf.tokenize(r.inputs[i], r.options));
-      if (!r.truncate && tokenized.back().truncated > 0)
-        throw too_long_error(i, tokenized.back().tokens + tokenized.back().truncated, clf.info().max_length);
-      tokens += tokenized.back().tokens;
-    }
-    metrics.record_texts(tokenized.size(), tokens);
-    auto logits = batcher->run(tokenized);
-    std::vector<std::vector<LabelScore>> results;
-    results.reserve(logits.size());
-    for (const auto& l : logits) results.push_back(clf.scores_from_logits(l, r.options));
+    std::vector<std::vector<LabelScore>> results = classify(clf, r.inputs, r.options, r.truncate);
     std::vector<Explanation> explanations;
     if (r.explain) explanations = explain_all(r, &results);
     res.body = predict_response(r, results, explanations);
@@ -238,9 +247,7 @@ struct Server::Impl {
     FlagRequest f = parse_flag_request(req.body);
     ClassifyOptions all = o.defaults;
     all.top_k = -1;
-    auto tokenized = std::vector<TokenizedText>{clf.tokenize(f.input, all)};
-    auto logits = batcher->run(tokenized);
-    auto scores = clf.scores_from_logits(logits.at(0), all);
+    auto scores = classify(clf, {f.input}, all, true).at(0);
     json output = json::array();
     for (const auto& ls : scores) output.push_back({{"label", ls.label}, {"score", ls.score}});
     char score[32];

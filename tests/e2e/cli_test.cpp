@@ -133,6 +133,16 @@ TEST(Cli, PredictErrors) {
   EXPECT_EQ(run("predict -m /nonexistent hello").code, 1);
   EXPECT_EQ(run("predict -m " + model + " --top-k zero hello").code, 2);
   EXPECT_EQ(run("predict -m " + model + " --truncation middle hello").code, 2);
+  EXPECT_EQ(run("predict -m " + model + " --dtype int4 hello").code, 2);
+  // --dtype: the same labels in int8 and bf16 as in f32 on the fixture's clear texts.
+  const std::string f32 = run("predict -m " + model + " 'the movie was great' 'i hated it'").out;
+  for (const char* dtype : {"bf16", "int8", "auto"}) {
+    Result r = run("predict -m " + model + " --dtype " + dtype + " 'the movie was great' 'i hated it'");
+    ASSERT_EQ(r.code, 0) << dtype;
+    std::istringstream a(f32), b(r.out);
+    for (std::string la, lb; std::getline(a, la) && std::getline(b, lb);)
+      EXPECT_EQ(nlohmann::json::parse(la)[0]["label"], nlohmann::json::parse(lb)[0]["label"]) << dtype;
+  }
   // No -m: $SENTI_MODEL, else the shipped default model (a usage error only when it is missing).
   if (senti::file_exists(senti::test::source_dir() + "/models/default/config.json")) {
     Result r = run("predict 'What a wonderful film, I loved every minute.'");

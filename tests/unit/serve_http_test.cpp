@@ -170,6 +170,8 @@ TEST(ServeHttp, InfoHealthMetricsOpenapiAndPage) {
   EXPECT_EQ(info["labels"], json::parse(R"(["NEGATIVE","POSITIVE"])"));
   EXPECT_EQ(info["max_length"], 64);
   EXPECT_EQ(info["dtype"], "F32");
+  EXPECT_EQ(info["compute_dtype"], "f32");
+  EXPECT_GT(info["weight_bytes"].get<int64_t>(), 0);
   EXPECT_FALSE(info["version"].get<std::string>().empty());
   post(s, "/api/predict", R"({"inputs": ["a good film", "bad"]})", 200);
   post(s, "/api/predict", R"({"inputs": ""})", 422);
