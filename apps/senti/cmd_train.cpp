@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "model/truncation.h"
 #include "train/suite.h"
 #include "train/trainer.h"
 #include "util/error.h"
@@ -13,6 +14,7 @@ namespace {
 struct TrainArgs {
   CommonOptions common;
   train::TrainOptions o;
+  std::string truncation = "head+tail", metric = "accuracy";  // parsed into o when the command runs
   bool skip_bad = false;
   bool no_cache = false;
   bool no_progress = false;
@@ -43,7 +45,7 @@ Action register_train(CLI::App& app) {
   cmd->add_option("-b,--batch-size", o.batch_size, "Examples per micro-batch")->capture_default_str();
   cmd->add_option("--grad-accum", o.grad_accum, "Micro-batches per optimizer step")->capture_default_str();
   cmd->add_option("--max-length", o.max_length, "Tokens per example incl. [CLS]/[SEP]")->capture_default_str();
-  cmd->add_option("--truncation", o.truncation, "head, tail or head+tail")->check(CLI::IsMember({"head", "tail", "head+tail"}))->capture_default_str();
+  cmd->add_option("--truncation", a->truncation, "head, tail or head+tail")->check(CLI::IsMember({"head", "tail", "head+tail"}))->capture_default_str();
   cmd->add_option("--lr", o.adam.lr, "Peak learning rate (AdamW)")->capture_default_str();
   cmd->add_option("--weight-decay", o.adam.weight_decay, "AdamW weight decay (not on biases and LayerNorm)")->capture_default_str();
   cmd->add_option("--warmup-ratio", o.warmup_ratio, "Fraction of steps with linear warmup, then linear decay")->capture_default_str();
@@ -53,7 +55,7 @@ Action register_train(CLI::App& app) {
   cmd->add_flag("--no-frozen-cache", a->no_cache, "Recompute the frozen layers every epoch instead of caching their output");
   cmd->add_option("--cache-max-gb", o.cache_max_gb, "Frozen-activation cache size kept in memory; larger goes to a file")->capture_default_str();
   cmd->add_option("--early-stopping", o.early_stopping, "Stop after N epochs without improvement (0 = off)")->capture_default_str();
-  cmd->add_option("--metric", o.metric, "Metric that picks the best epoch")
+  cmd->add_option("--metric", a->metric, "Metric that picks the best epoch")
       ->check(CLI::IsMember({"accuracy", "f1", "precision", "recall", "roc_auc", "loss"}))->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed for initialization, data order and dropout")->capture_default_str();
   cmd->add_option("--save-steps", o.save_steps, "Checkpoint for --resume every N steps (and after each epoch)")->capture_default_str();
@@ -71,14 +73,13 @@ Action register_train(CLI::App& app) {
   add_common_options(*cmd, a->common);
   return [a] {
     a->o.threads = apply_common_options(a->common);
+    a->o.truncation = *model::parse_truncation(a->truncation);  // the flags' checks allow valid names only
+    a->o.metric = *train::parse_metric(a->metric);
     a->o.cache_frozen = !a->no_cache;
     a->o.bad_rows = a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail;
     a->o.progress = !a->no_progress && !a->common.quiet;
     train::TrainResult r = train::train(a->o);
-    std::string out = "{\"finished\": " + std::string(r.finished ? "true" : "false") + ", \"steps\": " + std::to_string(r.steps) +
-                      ", \"seconds\": " + std::to_string(r.seconds) + ", \"best_epoch\": " + std::to_string(r.best_epoch + 1) +
-                      ", \"frozen_forward_seconds\": " + std::to_string(r.frozen_forward_seconds) +
-                      (r.best_epoch >= 0 ? ", \"validation\": " + r.best.to_json() : "") + "}\n";
+    std::string out = r.to_json() + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
     return kExitOk;
   };

@@ -15,6 +15,7 @@
 #include "model/truncation.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
+#include "util/softmax.h"
 #include "util/thread_pool.h"
 
 namespace senti {
@@ -40,10 +41,7 @@ namespace {
 
 std::vector<double> softmax(const float* z, size_t n) {
   std::vector<double> p(n);
-  const double mx = *std::max_element(z, z + n);
-  double sum = 0;
-  for (size_t i = 0; i < n; ++i) sum += (p[i] = std::exp(static_cast<double>(z[i]) - mx));
-  for (double& v : p) v /= sum;
+  stable_softmax(z, n, p.data());
   return p;
 }
 

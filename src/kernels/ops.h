@@ -72,7 +72,7 @@ void embed_tokens_backward(const float* dout, const int32_t* ids, const int32_t*
 
 // erf within 1e-6 absolute (Abramowitz & Stegun 7.1.26, 1.5e-7, plus float rounding); inline
 // and branch-free so loops vectorize (libm's erff is a scalar call). Used by the training
-// path's GELU; inference uses oneDNN's fused GELU.
+// path's GELU and int8 inference's epilogue; f32 and bf16 inference use oneDNN's fused GELU.
 inline float erf_approx(float x) {
   const float a = x < 0 ? -x : x;
   const float t = 1.f / (1.f + 0.3275911f * a);

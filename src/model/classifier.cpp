@@ -12,6 +12,7 @@
 #include "model/truncation.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
+#include "util/softmax.h"
 #include "util/log.h"
 #include "util/thread_pool.h"
 
@@ -62,6 +63,7 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& dir, const LoadO
   const auto type = kernels::parse_compute_type(options.dtype);
   if (!type)
     fail(ErrorCode::kInvalidArgument, "unknown dtype '" + options.dtype + "' (expected f32, bf16, int8 or auto)");
+  if (options.dtype == "auto") log::info(std::string("dtype auto: ") + kernels::compute_type_name(*type));
   if (!kernels::compute_type_supported(*type))
     log::warn(std::string("dtype ") + kernels::compute_type_name(*type) +
               ": this CPU lacks the instructions that make it fast (AVX512-BF16 for bf16, VNNI for int8); it will run, slowly");
@@ -162,10 +164,7 @@ std::vector<LabelScore> Classifier::scores_from_logits(const std::vector<float>&
                                                                                          : ScoreFunction::kSoftmax;
   std::vector<float> scores(lg);
   if (f == ScoreFunction::kSoftmax) {
-    float mx = *std::max_element(scores.begin(), scores.end());
-    double sum = 0;
-    for (float& v : scores) sum += (v = std::exp(v - mx));
-    for (float& v : scores) v = static_cast<float>(v / sum);
+    stable_softmax(lg.data(), lg.size(), scores.data());
   } else if (f == ScoreFunction::kSigmoid) {
     for (float& v : scores) v = 1.f / (1.f + std::exp(-v));
   }

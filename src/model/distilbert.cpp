@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kernels/ops.h"
+#include "model/weight_names.h"
 #include "util/error.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -38,8 +39,8 @@ Epilogue activation_epilogue(Activation a) {
 }  // namespace
 
 std::string encoder_prefix(const io::SafetensorsFile& weights) {
-  if (weights.find("distilbert.embeddings.word_embeddings.weight")) return "distilbert.";
-  if (weights.find("embeddings.word_embeddings.weight")) return "";
+  if (weights.find(hf_names::embeddings(hf_names::kTaskPrefix).word)) return hf_names::kTaskPrefix;
+  if (weights.find(hf_names::embeddings("").word)) return "";
   fail(ErrorCode::kNotFound, weights.path() +
                                  ": no DistilBERT embeddings (expected 'distilbert.embeddings.word_embeddings.weight')");
 }
@@ -47,8 +48,8 @@ std::string encoder_prefix(const io::SafetensorsFile& weights) {
 void check_no_unused_encoder_tensors(const io::SafetensorsFile& weights, const DistilBertConfig& config) {
   std::vector<std::string> extra;
   for (const auto& name : weights.unused()) {
-    const bool head = name.rfind("pre_classifier.", 0) == 0 || name.rfind("classifier.", 0) == 0 ||
-                      name.rfind("vocab_", 0) == 0;
+    const bool head = name == hf_names::kPreClassifierW || name == hf_names::kPreClassifierB ||
+                      name == hf_names::kClassifierW || name == hf_names::kClassifierB || name.rfind("vocab_", 0) == 0;
     const bool buffer = name.size() >= 12 && name.compare(name.size() - 12, 12, "position_ids") == 0;
     if (!head && !buffer) extra.push_back(name);
   }
@@ -89,44 +90,47 @@ DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w, co
     num_parameters_ += t.numel();
     return t;
   };
-  word_embeddings_ = load(p + "embeddings.word_embeddings.weight", {V, D});
-  position_embeddings_ = load(p + "embeddings.position_embeddings.weight", {P, D});
-  emb_ln_w_ = load(p + "embeddings.LayerNorm.weight", {D});
-  emb_ln_b_ = load(p + "embeddings.LayerNorm.bias", {D});
+  namespace n = hf_names;
+  const n::Embeddings e = n::embeddings(p);
+  word_embeddings_ = load(e.word, {V, D});
+  position_embeddings_ = load(e.position, {P, D});
+  emb_ln_w_ = load(e.ln_w, {D});
+  emb_ln_b_ = load(e.ln_b, {D});
+  const bool classifier = w.find(n::kClassifierW) || w.find(n::kPreClassifierW);
   for (int64_t i = 0; i < config_.n_layers; ++i) {
-    const std::string l = p + "transformer.layer." + std::to_string(i) + ".";
+    const n::Layer l = n::layer(p, i);
     Layer layer;
-    Tensor qw = load(l + "attention.q_lin.weight", {D, D}), qb = load(l + "attention.q_lin.bias", {D});
-    Tensor kw = load(l + "attention.k_lin.weight", {D, D}), kb = load(l + "attention.k_lin.bias", {D});
-    Tensor vw = load(l + "attention.v_lin.weight", {D, D}), vb = load(l + "attention.v_lin.bias", {D});
-    layer.split_q = (i == config_.n_layers - 1) && (w.find("classifier.weight") || w.find("pre_classifier.weight"));
+    Tensor qw = load(l.q_w, {D, D}), qb = load(l.q_b, {D});
+    Tensor kw = load(l.k_w, {D, D}), kb = load(l.k_b, {D});
+    Tensor vw = load(l.v_w, {D, D}), vb = load(l.v_b, {D});
+    layer.split_q = (i == config_.n_layers - 1) && classifier;
     if (layer.split_q) {
       layer.q = kernels::Linear(qw, qb, types.qkv);
       layer.kv = kernels::Linear(concat_rows({&kw, &vw}), concat_rows({&kb, &vb}), types.qkv);
     } else {
       layer.qkv = kernels::Linear(concat_rows({&qw, &kw, &vw}), concat_rows({&qb, &kb, &vb}), types.qkv);
     }
-    layer.out = kernels::Linear(load(l + "attention.out_lin.weight", {D, D}), load(l + "attention.out_lin.bias", {D}), types.attention_out);
-    layer.lin1 = kernels::Linear(load(l + "ffn.lin1.weight", {H, D}), load(l + "ffn.lin1.bias", {H}), types.ffn1);
-    layer.lin2 = kernels::Linear(load(l + "ffn.lin2.weight", {D, H}), load(l + "ffn.lin2.bias", {D}), types.ffn2);
-    layer.sa_ln_w = load(l + "sa_layer_norm.weight", {D});
-    layer.sa_ln_b = load(l + "sa_layer_norm.bias", {D});
-    layer.out_ln_w = load(l + "output_layer_norm.weight", {D});
-    layer.out_ln_b = load(l + "output_layer_norm.bias", {D});
+    layer.out = kernels::Linear(load(l.out_w, {D, D}), load(l.out_b, {D}), types.attention_out);
+    layer.ffn1 = kernels::Linear(load(l.ffn1_w, {H, D}), load(l.ffn1_b, {H}), types.ffn1);
+    layer.ffn2 = kernels::Linear(load(l.ffn2_w, {D, H}), load(l.ffn2_b, {D}), types.ffn2);
+    layer.sa_ln_w = load(l.sa_ln_w, {D});
+    layer.sa_ln_b = load(l.sa_ln_b, {D});
+    layer.out_ln_w = load(l.out_ln_w, {D});
+    layer.out_ln_b = load(l.out_ln_b, {D});
     layers_.push_back(std::move(layer));
   }
-  if (w.find("classifier.weight") || w.find("pre_classifier.weight")) {
+  if (classifier) {
     const int64_t L = config_.num_labels();
-    pre_classifier_ = kernels::Linear(load("pre_classifier.weight", {D, D}), load("pre_classifier.bias", {D}), types.pre_classifier);
-    classifier_ = kernels::Linear(load("classifier.weight", {L, D}), load("classifier.bias", {L}));
+    pre_classifier_ = kernels::Linear(load(n::kPreClassifierW, {D, D}), load(n::kPreClassifierB, {D}), types.pre_classifier);
+    classifier_ = kernels::Linear(load(n::kClassifierW, {L, D}), load(n::kClassifierB, {L}));
     has_classifier_ = true;
   }
-  if (w.find("vocab_transform.weight")) {
-    vocab_transform_ = kernels::Linear(load("vocab_transform.weight", {D, D}), load("vocab_transform.bias", {D}));
-    vocab_ln_w_ = load("vocab_layer_norm.weight", {D});
-    vocab_ln_b_ = load("vocab_layer_norm.bias", {D});
+  if (w.find(n::kVocabTransformW)) {
+    vocab_transform_ = kernels::Linear(load(n::kVocabTransformW, {D, D}), load(n::kVocabTransformB, {D}));
+    vocab_ln_w_ = load(n::kVocabLnW, {D});
+    vocab_ln_b_ = load(n::kVocabLnB, {D});
     // vocab_projector.weight is tied to the word embeddings (and usually not stored).
-    vocab_projector_ = kernels::Linear(word_embeddings_, load("vocab_projector.bias", {V}));
+    vocab_projector_ = kernels::Linear(word_embeddings_, load(n::kVocabProjectorB, {V}));
     has_mlm_ = true;
   }
   if (!has_classifier_ && !has_mlm_) log::debug(w.path() + ": encoder only (no task head)");
@@ -138,7 +142,7 @@ int64_t DistilBert::weight_bytes() const {
   for (const Tensor* t : {&word_embeddings_, &position_embeddings_, &emb_ln_w_, &emb_ln_b_, &vocab_ln_w_, &vocab_ln_b_})
     bytes += t->numel() * static_cast<int64_t>(sizeof(float));
   for (const Layer& l : layers_) {
-    for (const kernels::Linear* lin : {&l.qkv, &l.q, &l.kv, &l.out, &l.lin1, &l.lin2}) bytes += lin->weight_bytes();
+    for (const kernels::Linear* lin : {&l.qkv, &l.q, &l.kv, &l.out, &l.ffn1, &l.ffn2}) bytes += lin->weight_bytes();
     for (const Tensor* t : {&l.sa_ln_w, &l.sa_ln_b, &l.out_ln_w, &l.out_ln_b})
       bytes += t->numel() * static_cast<int64_t>(sizeof(float));
   }
@@ -175,8 +179,8 @@ void DistilBert::run_layer(const Layer& l, int64_t T, Workspace& ws) const {
     kernels::attention_forward_bf16(qkv, ws.seqs, D, config_.n_heads, ctx);
   l.out.forward(ctx, T, x, Epilogue::kResidual);  // x = ctx·Woᵀ + bo + x
   kernels::layernorm_forward(x, l.sa_ln_w.data(), l.sa_ln_b.data(), T, D, kLayerNormEps, x);
-  l.lin1.forward(x, T, hid, activation_epilogue(config_.activation));
-  l.lin2.forward(hid, T, x, Epilogue::kResidual);
+  l.ffn1.forward(x, T, hid, activation_epilogue(config_.activation));
+  l.ffn2.forward(hid, T, x, Epilogue::kResidual);
   kernels::layernorm_forward(x, l.out_ln_w.data(), l.out_ln_b.data(), T, D, kLayerNormEps, x);
 }
 
@@ -234,8 +238,8 @@ std::vector<float> DistilBert::classify(const std::vector<std::vector<int32_t>>&
     kernels::attention_first_token(q, kv, ws.seqs, D, config_.n_heads, ctx);
     l.out.forward(ctx, B, cls, Epilogue::kResidual);
     kernels::layernorm_forward(cls, l.sa_ln_w.data(), l.sa_ln_b.data(), B, D, kLayerNormEps, cls);
-    l.lin1.forward(cls, B, hid, activation_epilogue(config_.activation));
-    l.lin2.forward(hid, B, cls, Epilogue::kResidual);
+    l.ffn1.forward(cls, B, hid, activation_epilogue(config_.activation));
+    l.ffn2.forward(hid, B, cls, Epilogue::kResidual);
     kernels::layernorm_forward(cls, l.out_ln_w.data(), l.out_ln_b.data(), B, D, kLayerNormEps, cls);
   }
   float* pre = ws.pre.get(static_cast<size_t>(Bp * D));

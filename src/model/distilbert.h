@@ -66,7 +66,7 @@ class DistilBert {
 
  private:
   struct Layer {
-    kernels::Linear qkv, out, lin1, lin2;
+    kernels::Linear qkv, out, ffn1, ffn2;  // short names as in model/weight_names.h
     // The last layer of a classifier keeps Q apart from K, V: classify() needs the query of
     // the [CLS] token only (see classify), encode() still computes every row.
     bool split_q = false;

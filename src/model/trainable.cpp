@@ -6,6 +6,7 @@
 
 #include "io/safetensors.h"
 #include "model/distilbert.h"
+#include "model/weight_names.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -55,33 +56,30 @@ void TrainableDistilBert::index_params() {
       if (params_[i].name == n) return i;
     fail(ErrorCode::kInternal, "missing parameter " + n);
   };
-  const std::string p = "distilbert.";
-  word_ = idx(p + "embeddings.word_embeddings.weight");
-  pos_ = idx(p + "embeddings.position_embeddings.weight");
-  emb_ln_w_ = idx(p + "embeddings.LayerNorm.weight");
-  emb_ln_b_ = idx(p + "embeddings.LayerNorm.bias");
+  namespace n = hf_names;
+  const n::Embeddings e = n::embeddings(n::kTaskPrefix);
+  word_ = idx(e.word);
+  pos_ = idx(e.position);
+  emb_ln_w_ = idx(e.ln_w);
+  emb_ln_b_ = idx(e.ln_b);
   layer_idx_.clear();
   for (int64_t l = 0; l < config_.n_layers; ++l) {
-    const std::string s = p + "transformer.layer." + std::to_string(l) + ".";
-    layer_idx_.push_back({idx(s + "attention.q_lin.weight"), idx(s + "attention.q_lin.bias"),
-                          idx(s + "attention.k_lin.weight"), idx(s + "attention.k_lin.bias"),
-                          idx(s + "attention.v_lin.weight"), idx(s + "attention.v_lin.bias"),
-                          idx(s + "attention.out_lin.weight"), idx(s + "attention.out_lin.bias"),
-                          idx(s + "sa_layer_norm.weight"), idx(s + "sa_layer_norm.bias"), idx(s + "ffn.lin1.weight"),
-                          idx(s + "ffn.lin1.bias"), idx(s + "ffn.lin2.weight"), idx(s + "ffn.lin2.bias"),
-                          idx(s + "output_layer_norm.weight"), idx(s + "output_layer_norm.bias")});
+    const n::Layer x = n::layer(n::kTaskPrefix, l);
+    layer_idx_.push_back({idx(x.q_w), idx(x.q_b), idx(x.k_w), idx(x.k_b), idx(x.v_w), idx(x.v_b), idx(x.out_w),
+                          idx(x.out_b), idx(x.sa_ln_w), idx(x.sa_ln_b), idx(x.ffn1_w), idx(x.ffn1_b), idx(x.ffn2_w),
+                          idx(x.ffn2_b), idx(x.out_ln_w), idx(x.out_ln_b)});
   }
   if (task_ == Task::kMaskedLM) {
-    vt_w_ = idx("vocab_transform.weight");
-    vt_b_ = idx("vocab_transform.bias");
-    vln_w_ = idx("vocab_layer_norm.weight");
-    vln_b_ = idx("vocab_layer_norm.bias");
-    vproj_b_ = idx("vocab_projector.bias");
+    vt_w_ = idx(n::kVocabTransformW);
+    vt_b_ = idx(n::kVocabTransformB);
+    vln_w_ = idx(n::kVocabLnW);
+    vln_b_ = idx(n::kVocabLnB);
+    vproj_b_ = idx(n::kVocabProjectorB);
   } else {
-    pre_w_ = idx("pre_classifier.weight");
-    pre_b_ = idx("pre_classifier.bias");
-    cls_w_ = idx("classifier.weight");
-    cls_b_ = idx("classifier.bias");
+    pre_w_ = idx(n::kPreClassifierW);
+    pre_b_ = idx(n::kPreClassifierB);
+    cls_w_ = idx(n::kClassifierW);
+    cls_b_ = idx(n::kClassifierB);
   }
 }
 
@@ -96,39 +94,41 @@ struct Spec {
 
 // The parameters of a task's head (top-level names, as transformers stores them).
 std::vector<Spec> head_specs(const DistilBertConfig& c, Task task) {
+  namespace n = hf_names;
   const int64_t D = c.dim;
   if (task == Task::kMaskedLM)
-    return {{"vocab_transform.weight", {D, D}, true, Spec::kNormal},
-            {"vocab_transform.bias", {D}, false, Spec::kZero},
-            {"vocab_layer_norm.weight", {D}, false, Spec::kOne},
-            {"vocab_layer_norm.bias", {D}, false, Spec::kZero},
-            {"vocab_projector.bias", {c.vocab_size}, false, Spec::kZero}};
-  return {{"pre_classifier.weight", {D, D}, true, Spec::kNormal},
-          {"pre_classifier.bias", {D}, false, Spec::kZero},
-          {"classifier.weight", {c.num_labels(), D}, true, Spec::kNormal},
-          {"classifier.bias", {c.num_labels()}, false, Spec::kZero}};
+    return {{n::kVocabTransformW, {D, D}, true, Spec::kNormal},
+            {n::kVocabTransformB, {D}, false, Spec::kZero},
+            {n::kVocabLnW, {D}, false, Spec::kOne},
+            {n::kVocabLnB, {D}, false, Spec::kZero},
+            {n::kVocabProjectorB, {c.vocab_size}, false, Spec::kZero}};
+  return {{n::kPreClassifierW, {D, D}, true, Spec::kNormal},
+          {n::kPreClassifierB, {D}, false, Spec::kZero},
+          {n::kClassifierW, {c.num_labels(), D}, true, Spec::kNormal},
+          {n::kClassifierB, {c.num_labels()}, false, Spec::kZero}};
 }
 
 std::vector<Spec> specs(const DistilBertConfig& c, const std::string& p, Task task) {
   const int64_t D = c.dim, H = c.hidden_dim;
-  std::vector<Spec> s = {{p + "embeddings.word_embeddings.weight", {c.vocab_size, D}, true, Spec::kNormal},
-                         {p + "embeddings.position_embeddings.weight", {c.max_position_embeddings, D}, true, Spec::kNormal},
-                         {p + "embeddings.LayerNorm.weight", {D}, false, Spec::kOne},
-                         {p + "embeddings.LayerNorm.bias", {D}, false, Spec::kZero}};
+  const hf_names::Embeddings e = hf_names::embeddings(p);
+  std::vector<Spec> s = {{e.word, {c.vocab_size, D}, true, Spec::kNormal},
+                         {e.position, {c.max_position_embeddings, D}, true, Spec::kNormal},
+                         {e.ln_w, {D}, false, Spec::kOne},
+                         {e.ln_b, {D}, false, Spec::kZero}};
   for (int64_t l = 0; l < c.n_layers; ++l) {
-    const std::string q = p + "transformer.layer." + std::to_string(l) + ".";
-    for (const char* n : {"q_lin", "k_lin", "v_lin", "out_lin"}) {
-      s.push_back({q + "attention." + n + ".weight", {D, D}, true, Spec::kNormal});
-      s.push_back({q + "attention." + n + ".bias", {D}, false, Spec::kZero});
+    const hf_names::Layer x = hf_names::layer(p, l);
+    for (const auto& [w, b] : {std::pair{x.q_w, x.q_b}, {x.k_w, x.k_b}, {x.v_w, x.v_b}, {x.out_w, x.out_b}}) {
+      s.push_back({w, {D, D}, true, Spec::kNormal});
+      s.push_back({b, {D}, false, Spec::kZero});
     }
-    s.push_back({q + "sa_layer_norm.weight", {D}, false, Spec::kOne});
-    s.push_back({q + "sa_layer_norm.bias", {D}, false, Spec::kZero});
-    s.push_back({q + "ffn.lin1.weight", {H, D}, true, Spec::kNormal});
-    s.push_back({q + "ffn.lin1.bias", {H}, false, Spec::kZero});
-    s.push_back({q + "ffn.lin2.weight", {D, H}, true, Spec::kNormal});
-    s.push_back({q + "ffn.lin2.bias", {D}, false, Spec::kZero});
-    s.push_back({q + "output_layer_norm.weight", {D}, false, Spec::kOne});
-    s.push_back({q + "output_layer_norm.bias", {D}, false, Spec::kZero});
+    s.push_back({x.sa_ln_w, {D}, false, Spec::kOne});
+    s.push_back({x.sa_ln_b, {D}, false, Spec::kZero});
+    s.push_back({x.ffn1_w, {H, D}, true, Spec::kNormal});
+    s.push_back({x.ffn1_b, {H}, false, Spec::kZero});
+    s.push_back({x.ffn2_w, {D, H}, true, Spec::kNormal});
+    s.push_back({x.ffn2_b, {D}, false, Spec::kZero});
+    s.push_back({x.out_ln_w, {D}, false, Spec::kOne});
+    s.push_back({x.out_ln_b, {D}, false, Spec::kZero});
   }
   for (Spec& h : head_specs(c, task)) s.push_back(std::move(h));
   return s;
@@ -144,9 +144,9 @@ std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_config(const Dist
                                                                      Task task) {
   std::unique_ptr<TrainableDistilBert> m(new TrainableDistilBert(config, task));
   std::mt19937_64 rng(seed);
-  for (const Spec& sp : specs(config, "distilbert.", task)) {
+  for (const Spec& sp : specs(config, hf_names::kTaskPrefix, task)) {
     Tensor t = init_tensor(sp, config.initializer_range, rng);
-    if (sp.name.find("word_embeddings") != std::string::npos && config.pad_token_id < config.vocab_size)
+    if (sp.name == hf_names::embeddings(hf_names::kTaskPrefix).word && config.pad_token_id < config.vocab_size)
       std::memset(t.mutable_data() + config.pad_token_id * config.dim, 0, sizeof(float) * config.dim);  // padding_idx
     m->add_param(sp.name, std::move(t), sp.decay);
   }
@@ -162,17 +162,17 @@ std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_checkpoint(const 
   const std::string prefix = encoder_prefix(*file);
   // Keep the stored head only when it classifies into the same labels.
   const int64_t num_labels = labels.empty() ? config.num_labels() : static_cast<int64_t>(labels.size());
-  bool head_fits = file->find("classifier.weight") && file->find("pre_classifier.weight") &&
-                   file->find("classifier.weight")->shape == std::vector<int64_t>{num_labels, config.dim};
+  bool head_fits = file->find(hf_names::kClassifierW) && file->find(hf_names::kPreClassifierW) &&
+                   file->find(hf_names::kClassifierW)->shape == std::vector<int64_t>{num_labels, config.dim};
   if (!labels.empty()) {
     if (config.id2label != labels) head_fits = false;
     config.id2label = labels;
   }
   std::unique_ptr<TrainableDistilBert> m(new TrainableDistilBert(config, Task::kSequenceClassification));
   std::mt19937_64 rng(seed);
-  for (const Spec& sp : specs(config, "distilbert.", Task::kSequenceClassification)) {
-    const bool head = sp.name.rfind("pre_classifier.", 0) == 0 || sp.name.rfind("classifier.", 0) == 0;
-    std::string stored = head ? sp.name : prefix + sp.name.substr(std::string("distilbert.").size());
+  for (const Spec& sp : specs(config, hf_names::kTaskPrefix, Task::kSequenceClassification)) {
+    const bool head = sp.name.rfind(hf_names::kTaskPrefix, 0) != 0;
+    std::string stored = head ? sp.name : prefix + sp.name.substr(std::string(hf_names::kTaskPrefix).size());
     Tensor t = (head && !head_fits) ? init_tensor(sp, config.initializer_range, rng) : file->load_f32(stored, sp.shape);
     m->add_param(sp.name, std::move(t), sp.decay);
   }
@@ -186,12 +186,12 @@ std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_checkpoint_mlm(co
   DistilBertConfig config = DistilBertConfig::from_file(dir + "/config.json");
   auto file = io::SafetensorsFile::open(dir + "/model.safetensors");
   const std::string prefix = encoder_prefix(*file);
-  const bool head_stored = file->find("vocab_transform.weight") != nullptr;
+  const bool head_stored = file->find(hf_names::kVocabTransformW) != nullptr;
   std::unique_ptr<TrainableDistilBert> m(new TrainableDistilBert(config, Task::kMaskedLM));
   std::mt19937_64 rng(seed);
-  for (const Spec& sp : specs(config, "distilbert.", Task::kMaskedLM)) {
-    const bool head = sp.name.rfind("distilbert.", 0) != 0;
-    std::string stored = head ? sp.name : prefix + sp.name.substr(std::string("distilbert.").size());
+  for (const Spec& sp : specs(config, hf_names::kTaskPrefix, Task::kMaskedLM)) {
+    const bool head = sp.name.rfind(hf_names::kTaskPrefix, 0) != 0;
+    std::string stored = head ? sp.name : prefix + sp.name.substr(std::string(hf_names::kTaskPrefix).size());
     Tensor t = (head && !head_stored) ? init_tensor(sp, config.initializer_range, rng) : file->load_f32(stored, sp.shape);
     m->add_param(sp.name, std::move(t), sp.decay);
   }
@@ -210,8 +210,8 @@ void TrainableDistilBert::set_frozen(bool embeddings, const std::vector<bool>& l
   for (size_t i : {word_, pos_, emb_ln_w_, emb_ln_b_}) params_[i].trainable = !embeddings;
   for (size_t l = 0; l < layers.size(); ++l) {
     const LayerIdx& x = layer_idx_[l];
-    for (size_t i : {x.q_w, x.q_b, x.k_w, x.k_b, x.v_w, x.v_b, x.o_w, x.o_b, x.ln1_w, x.ln1_b, x.l1_w, x.l1_b, x.l2_w,
-                     x.l2_b, x.ln2_w, x.ln2_b})
+    for (size_t i : {x.q_w, x.q_b, x.k_w, x.k_b, x.v_w, x.v_b, x.out_w, x.out_b, x.sa_ln_w, x.sa_ln_b, x.ffn1_w,
+                     x.ffn1_b, x.ffn2_w, x.ffn2_b, x.out_ln_w, x.out_ln_b})
       params_[i].trainable = !layers[l];
   }
 }

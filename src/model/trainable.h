@@ -184,7 +184,10 @@ class TrainableDistilBert {
   bool frozen_embeddings_ = false;
   std::vector<bool> frozen_layers_;
   // Indices into params_ by role.
-  struct LayerIdx { size_t q_w, q_b, k_w, k_b, v_w, v_b, o_w, o_b, ln1_w, ln1_b, l1_w, l1_b, l2_w, l2_b, ln2_w, ln2_b; };
+  // Short names as in model/weight_names.h.
+  struct LayerIdx {
+    size_t q_w, q_b, k_w, k_b, v_w, v_b, out_w, out_b, sa_ln_w, sa_ln_b, ffn1_w, ffn1_b, ffn2_w, ffn2_b, out_ln_w, out_ln_b;
+  };
   size_t word_, pos_, emb_ln_w_, emb_ln_b_;
   size_t pre_w_ = 0, pre_b_ = 0, cls_w_ = 0, cls_b_ = 0;                     // classification head
   size_t vt_w_ = 0, vt_b_ = 0, vln_w_ = 0, vln_b_ = 0, vproj_b_ = 0;         // masked-LM head

@@ -210,29 +210,29 @@ void TrainableDistilBert::layer_forward(int64_t l, Activations& a, LayerWorkspac
   if (keep) la.probs.resize(static_cast<size_t>(ws.probs_total));
   kernels::attention_forward(qkv, a.seqs, D, c.n_heads, ctx, keep ? la.probs.data() : nullptr,
                              drop ? static_cast<float>(c.attention_dropout) : 0.f, site_seed(a.seed, l, 1));
-  kernels::dense_forward(ctx, W(w.o_w), W(w.o_b), {T, D, D}, sa_pre);
+  kernels::dense_forward(ctx, W(w.out_w), W(w.out_b), {T, D, D}, sa_pre);
   for (int64_t i = 0; i < T * D; ++i) sa_pre[i] += x[i];  // residual
   if (keep) {
     la.mean1.resize(T);
     la.rstd1.resize(T);
-    kernels::layernorm_forward_train(sa_pre, W(w.ln1_w), W(w.ln1_b), T, D, kLayerNormEps, sa_out, la.mean1.data(),
+    kernels::layernorm_forward_train(sa_pre, W(w.sa_ln_w), W(w.sa_ln_b), T, D, kLayerNormEps, sa_out, la.mean1.data(),
                                      la.rstd1.data());
   } else {
-    kernels::layernorm_forward(sa_pre, W(w.ln1_w), W(w.ln1_b), T, D, kLayerNormEps, sa_out);
+    kernels::layernorm_forward(sa_pre, W(w.sa_ln_w), W(w.sa_ln_b), T, D, kLayerNormEps, sa_out);
   }
-  kernels::dense_forward(sa_out, W(w.l1_w), W(w.l1_b), {T, D, H}, ws.h1.data());
+  kernels::dense_forward(sa_out, W(w.ffn1_w), W(w.ffn1_b), {T, D, H}, ws.h1.data());
   if (keep) la.h1_pre = ws.h1;
   activation_forward(c.activation, ws.h1.data(), T * H);
-  kernels::dense_forward(ws.h1.data(), W(w.l2_w), W(w.l2_b), {T, H, D}, out_pre);
+  kernels::dense_forward(ws.h1.data(), W(w.ffn2_w), W(w.ffn2_b), {T, H, D}, out_pre);
   if (drop) kernels::dropout_forward(out_pre, T * D, static_cast<float>(c.dropout), site_seed(a.seed, l, 2));
   for (int64_t i = 0; i < T * D; ++i) out_pre[i] += sa_out[i];  // residual
   if (keep) {
     la.mean2.resize(T);
     la.rstd2.resize(T);
-    kernels::layernorm_forward_train(out_pre, W(w.ln2_w), W(w.ln2_b), T, D, kLayerNormEps, x.data(), la.mean2.data(),
+    kernels::layernorm_forward_train(out_pre, W(w.out_ln_w), W(w.out_ln_b), T, D, kLayerNormEps, x.data(), la.mean2.data(),
                                      la.rstd2.data());
   } else {
-    kernels::layernorm_forward(out_pre, W(w.ln2_w), W(w.ln2_b), T, D, kLayerNormEps, x.data());
+    kernels::layernorm_forward(out_pre, W(w.out_ln_w), W(w.out_ln_b), T, D, kLayerNormEps, x.data());
   }
 }
 
@@ -250,21 +250,21 @@ void TrainableDistilBert::layer_backward(int64_t l, Activations& a, std::vector<
   ws.dctx.resize(static_cast<size_t>(T * D));
   ws.dqkv.resize(static_cast<size_t>(T * 3 * D));
   // output LayerNorm
-  kernels::layernorm_backward(dx.data(), la.out_pre.data(), la.mean2.data(), la.rstd2.data(), W(w.ln2_w), T, D,
-                              ws.dtmp.data(), false, G(w.ln2_w), G(w.ln2_b));
+  kernels::layernorm_backward(dx.data(), la.out_pre.data(), la.mean2.data(), la.rstd2.data(), W(w.out_ln_w), T, D,
+                              ws.dtmp.data(), false, G(w.out_ln_w), G(w.out_ln_b));
   ws.dsa = ws.dtmp;  // residual into sa_out
   if (drop) kernels::dropout_backward(ws.dtmp.data(), T * D, static_cast<float>(c.dropout), site_seed(a.seed, l, 2));
   // lin2 (its input, the activation of h1_pre, is recomputed)
   ws.h1 = la.h1_pre;
   activation_forward(c.activation, ws.h1.data(), T * H);
-  kernels::dense_backward(ws.dtmp.data(), ws.h1.data(), W(w.l2_w), {T, H, D}, ws.dh.data(), false, G(w.l2_w), G(w.l2_b));
+  kernels::dense_backward(ws.dtmp.data(), ws.h1.data(), W(w.ffn2_w), {T, H, D}, ws.dh.data(), false, G(w.ffn2_w), G(w.ffn2_b));
   activation_backward(c.activation, la.h1_pre.data(), ws.dh.data(), ws.dh.data(), T * H);
-  kernels::dense_backward(ws.dh.data(), la.sa_out.data(), W(w.l1_w), {T, D, H}, ws.dsa.data(), true, G(w.l1_w),
-                          G(w.l1_b));
+  kernels::dense_backward(ws.dh.data(), la.sa_out.data(), W(w.ffn1_w), {T, D, H}, ws.dsa.data(), true, G(w.ffn1_w),
+                          G(w.ffn1_b));
   // attention LayerNorm; dtmp becomes d(sa_pre), which flows to x_in (residual) and to out_lin
-  kernels::layernorm_backward(ws.dsa.data(), la.sa_pre.data(), la.mean1.data(), la.rstd1.data(), W(w.ln1_w), T, D,
-                              ws.dtmp.data(), false, G(w.ln1_w), G(w.ln1_b));
-  kernels::dense_backward(ws.dtmp.data(), la.ctx.data(), W(w.o_w), {T, D, D}, ws.dctx.data(), false, G(w.o_w), G(w.o_b));
+  kernels::layernorm_backward(ws.dsa.data(), la.sa_pre.data(), la.mean1.data(), la.rstd1.data(), W(w.sa_ln_w), T, D,
+                              ws.dtmp.data(), false, G(w.sa_ln_w), G(w.sa_ln_b));
+  kernels::dense_backward(ws.dtmp.data(), la.ctx.data(), W(w.out_w), {T, D, D}, ws.dctx.data(), false, G(w.out_w), G(w.out_b));
   kernels::attention_backward(la.qkv.data(), la.probs.data(), a.seqs, D, c.n_heads, ws.dctx.data(), ws.dqkv.data(),
                               drop ? static_cast<float>(c.attention_dropout) : 0.f, site_seed(a.seed, l, 1));
   dx = ws.dtmp;

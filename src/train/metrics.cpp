@@ -90,7 +90,7 @@ Metrics compute_metrics(const std::vector<float>& probs, const std::vector<int32
   return m;
 }
 
-std::string Metrics::to_json() const {
+nlohmann::ordered_json Metrics::as_json() const {
   nlohmann::ordered_json j;
   j["n"] = n;
   j["loss"] = loss;
@@ -103,19 +103,57 @@ std::string Metrics::to_json() const {
   j["confusion_matrix"] = confusion;
   for (const auto& b : calibration)
     j["calibration"].push_back({{"confidence", b.confidence}, {"accuracy", b.accuracy}, {"count", b.count}});
-  return j.dump();
+  return j;
 }
 
-double metric_value(const Metrics& m, const std::string& name) {
-  if (name == "accuracy") return m.accuracy;
-  if (name == "f1") return m.f1;
-  if (name == "precision") return m.precision;
-  if (name == "recall") return m.recall;
-  if (name == "roc_auc") return m.roc_auc;
-  if (name == "loss") return m.loss;
-  fail(ErrorCode::kInvalidArgument, "unknown metric '" + name + "' (accuracy, f1, precision, recall, roc_auc, loss)");
+Metrics Metrics::from_json(const nlohmann::json& j) {
+  Metrics m;
+  m.n = j.value("n", size_t{0});
+  m.loss = j.value("loss", 0.0);
+  m.accuracy = j.value("accuracy", 0.0);
+  m.precision = j.value("precision", 0.0);
+  m.recall = j.value("recall", 0.0);
+  m.f1 = j.value("f1", 0.0);
+  m.roc_auc = j.value("roc_auc", 0.0);
+  m.ece = j.value("ece", 0.0);
+  if (j.contains("confusion_matrix")) m.confusion = j["confusion_matrix"].get<std::vector<std::vector<int64_t>>>();
+  if (j.contains("roc")) m.roc = j["roc"].get<std::vector<std::pair<double, double>>>();
+  if (j.contains("calibration"))
+    for (const auto& b : j["calibration"])
+      m.calibration.push_back({b["confidence"].get<double>(), b["accuracy"].get<double>(), b["count"].get<size_t>()});
+  return m;
 }
 
-bool metric_higher_is_better(const std::string& name) { return name != "loss"; }
+namespace {
+constexpr std::pair<Metric, const char*> kMetricNames[] = {
+    {Metric::kAccuracy, "accuracy"}, {Metric::kF1, "f1"},         {Metric::kPrecision, "precision"},
+    {Metric::kRecall, "recall"},     {Metric::kRocAuc, "roc_auc"}, {Metric::kLoss, "loss"}};
+}  // namespace
+
+const char* metric_name(Metric which) {
+  for (const auto& [m, name] : kMetricNames)
+    if (m == which) return name;
+  return "accuracy";
+}
+
+std::optional<Metric> parse_metric(std::string_view name) {
+  for (const auto& [m, n] : kMetricNames)
+    if (name == n) return m;
+  return std::nullopt;
+}
+
+double metric_value(const Metrics& m, Metric which) {
+  switch (which) {
+    case Metric::kAccuracy: return m.accuracy;
+    case Metric::kF1: return m.f1;
+    case Metric::kPrecision: return m.precision;
+    case Metric::kRecall: return m.recall;
+    case Metric::kRocAuc: return m.roc_auc;
+    case Metric::kLoss: return m.loss;
+  }
+  return m.accuracy;
+}
+
+bool metric_higher_is_better(Metric which) { return which != Metric::kLoss; }
 
 }  // namespace senti::train

@@ -3,7 +3,10 @@
 // expected calibration error, the confusion matrix and the ROC curve points. Pure functions.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace senti::train {
@@ -18,14 +21,23 @@ struct Metrics {
     size_t count;
   };
   std::vector<Bin> calibration;  // non-empty bins of 10 equal-width bins of the top probability
-  std::string to_json() const;
+  // {"n", "loss", "accuracy", "precision", "recall", "f1", "roc_auc" (binary), "ece",
+  // "confusion_matrix", "calibration": [{"confidence", "accuracy", "count"}]}, in that order.
+  nlohmann::ordered_json as_json() const;
+  std::string to_json() const { return as_json().dump(); }
+  // The inverse of as_json (fields it lacks keep their defaults; "roc" is read when present).
+  static Metrics from_json(const nlohmann::json& j);
 };
 
 // probs: (n, classes) row-major, rows sum to 1.
 Metrics compute_metrics(const std::vector<float>& probs, const std::vector<int32_t>& labels, int64_t classes);
 
-// Metric by name: accuracy, f1, precision, recall, roc_auc, or loss (lower is better).
-double metric_value(const Metrics& m, const std::string& name);
-bool metric_higher_is_better(const std::string& name);
+// The metric that picks the best epoch.
+enum class Metric { kAccuracy, kF1, kPrecision, kRecall, kRocAuc, kLoss };
+// "accuracy", "f1", "precision", "recall", "roc_auc", "loss".
+const char* metric_name(Metric which);
+std::optional<Metric> parse_metric(std::string_view name);
+double metric_value(const Metrics& m, Metric which);
+bool metric_higher_is_better(Metric which);  // all but loss
 
 }  // namespace senti::train

@@ -13,6 +13,7 @@
 #include "kernels/dense.h"
 #include "kernels/runtime.h"
 #include "model/config.h"
+#include "model/truncation.h"
 #include "model/trainable.h"
 #include "senti/classifier.h"
 #include "text/tokenizer.h"
@@ -23,6 +24,7 @@
 #include "util/file.h"
 #include "util/log.h"
 #include "util/progress.h"
+#include "util/softmax.h"
 #include "util/thread_pool.h"
 
 namespace senti::train {
@@ -91,16 +93,14 @@ struct Tokenized {
   size_t tokens = 0;
 };
 
-Tokenized tokenize_all(const text::Tokenizer& tok, const data::Dataset& ds, size_t max_len, const std::string& trunc,
+Tokenized tokenize_all(const text::Tokenizer& tok, const data::Dataset& ds, size_t max_len, Truncation trunc,
                        ThreadPool& pool) {
   Tokenized t;
   t.ids.resize(ds.examples.size());
   t.labels.resize(ds.examples.size());
   text::EncodeOptions eo;
   eo.truncation.max_length = max_len;
-  auto strategy = text::parse_truncation(trunc);
-  if (!strategy) fail(ErrorCode::kInvalidArgument, "unknown truncation '" + trunc + "' (head, tail, head+tail)");
-  eo.truncation.strategy = *strategy;
+  eo.truncation.strategy = model::to_text(trunc);
   pool.parallel_for(ds.examples.size(), 64, [&](size_t b, size_t e, int) {
     for (size_t i = b; i < e; ++i) {
       auto enc = tok.encode(ds.examples[i].text, eo);
@@ -213,48 +213,25 @@ std::vector<float> predict_probs(model::TrainableDistilBert& m, const Tokenized&
                                            t.ids.begin() + static_cast<long>(std::min(t.ids.size(), i + batch)));
     std::vector<float> lg = m.logits(seqs);
     for (size_t b = 0; b < seqs.size(); ++b) {
-      float* p = probs.data() + (i + b) * L;
-      const float* l = lg.data() + b * L;
-      float mx = *std::max_element(l, l + L);
-      double sum = 0;
-      for (int64_t k = 0; k < L; ++k) sum += std::exp(l[k] - mx);
-      for (int64_t k = 0; k < L; ++k) p[k] = static_cast<float>(std::exp(l[k] - mx) / sum);
+      stable_softmax(lg.data() + b * L, static_cast<size_t>(L), probs.data() + (i + b) * L);
     }
     if (progress) progress->add(seqs.size());
   }
   return probs;
 }
 
-json metrics_json(const Metrics& m) { return json::parse(m.to_json()); }
-
-Metrics metrics_from_json(const json& j) {
-  Metrics m;
-  m.n = j.value("n", size_t{0});
-  m.loss = j.value("loss", 0.0);
-  m.accuracy = j.value("accuracy", 0.0);
-  m.precision = j.value("precision", 0.0);
-  m.recall = j.value("recall", 0.0);
-  m.f1 = j.value("f1", 0.0);
-  m.roc_auc = j.value("roc_auc", 0.0);
-  m.ece = j.value("ece", 0.0);
-  if (j.contains("confusion_matrix")) m.confusion = j["confusion_matrix"].get<std::vector<std::vector<int64_t>>>();
-  if (j.contains("roc")) m.roc = j["roc"].get<std::vector<std::pair<double, double>>>();
-  if (j.contains("calibration"))
-    for (const auto& b : j["calibration"])
-      m.calibration.push_back({b["confidence"].get<double>(), b["accuracy"].get<double>(), b["count"].get<size_t>()});
-  return m;
-}
+json metrics_json(const Metrics& m) { return json(m.as_json()); }
 
 EpochRecord epoch_from_json(const json& e) {
   return {e.at("epoch").get<int>(), e.at("step").get<int64_t>(), e.at("seconds").get<double>(),
-          metrics_from_json(e.at("validation"))};
+          Metrics::from_json(e.at("validation"))};
 }
 
 std::string options_fingerprint(const TrainOptions& o, const FreezePolicy& f) {
   json j = {{"base_model", o.base_model}, {"data", o.data}, {"eval_data", o.eval_data},
             {"validation_fraction", o.validation_fraction}, {"limit", o.limit}, {"epochs", o.epochs},
             {"batch_size", o.batch_size}, {"grad_accum", o.grad_accum}, {"max_length", o.max_length},
-            {"truncation", o.truncation}, {"lr", o.adam.lr}, {"weight_decay", o.adam.weight_decay},
+            {"truncation", model::truncation_name(o.truncation)}, {"lr", o.adam.lr}, {"weight_decay", o.adam.weight_decay},
             {"warmup_ratio", o.warmup_ratio}, {"max_grad_norm", o.max_grad_norm}, {"freeze", f.describe()},
             {"cache_frozen", o.cache_frozen}, {"seed", o.seed}};
   return j.dump();
@@ -366,6 +343,16 @@ class FineTuneObjective : public Objective {
 };
 
 }  // namespace
+
+std::string TrainResult::to_json() const {
+  nlohmann::ordered_json j = {{"finished", finished},
+                              {"steps", steps},
+                              {"seconds", seconds},
+                              {"best_epoch", best_epoch + 1},
+                              {"frozen_forward_seconds", frozen_forward_seconds}};
+  if (best_epoch >= 0) j["validation"] = best.as_json();
+  return j.dump();
+}
 
 TrainResult train(const TrainOptions& o) {
   const auto t_start = Clock::now();
@@ -498,12 +485,12 @@ TrainResult train(const TrainOptions& o) {
   run.steps = s.steps;
   run.epochs = epochs;
   run.best_epoch = objective.best_epoch;
-  run.metric = o.metric;
+  run.metric = metric_name(o.metric);
   run.settings = {{"base model", o.base_model}, {"data", o.data}, {"validation", o.eval_data.empty() ? "split from data" : o.eval_data},
                   {"training examples", std::to_string(tr.ids.size())}, {"validation examples", std::to_string(va.ids.size())},
                   {"epochs", std::to_string(o.epochs)}, {"batch size", std::to_string(o.batch_size)},
                   {"gradient accumulation", std::to_string(o.grad_accum)}, {"max length", std::to_string(o.max_length)},
-                  {"truncation", o.truncation}, {"learning rate", std::to_string(o.adam.lr)},
+                  {"truncation", model::truncation_name(o.truncation)}, {"learning rate", std::to_string(o.adam.lr)},
                   {"warmup steps", std::to_string(loop.warmup_steps)}, {"weight decay", std::to_string(o.adam.weight_decay)},
                   {"frozen", freeze.describe()}, {"frozen-activation cache", cache ? "on (bf16)" : "off"},
                   {"trainable parameters", std::to_string(trainable) + " of " + std::to_string(total_params)},
@@ -517,7 +504,7 @@ TrainResult train(const TrainOptions& o) {
   json args = json::parse(fingerprint);
   args["threads"] = threads;
   args["early_stopping"] = o.early_stopping;
-  args["metric"] = o.metric;
+  args["metric"] = metric_name(o.metric);
   write_file_atomic(o.out_dir + "/training_args.json", args.dump(2) + "\n");
 
   result.best_epoch = objective.best_epoch;
@@ -544,19 +531,14 @@ Metrics evaluate(const std::string& model_dir, const std::string& data_path, con
     std::vector<std::string_view> texts;
     for (size_t k = i; k < std::min(ds.examples.size(), i + batch_size); ++k) texts.push_back(ds.examples[k].text);
     auto lg = clf->logits(texts, co);
-    for (size_t b = 0; b < lg.size(); ++b) {
-      float mx = *std::max_element(lg[b].begin(), lg[b].end());
-      double sum = 0;
-      for (float v : lg[b]) sum += std::exp(v - mx);
-      for (int64_t k = 0; k < L; ++k) probs[(i + b) * L + k] = static_cast<float>(std::exp(lg[b][k] - mx) / sum);
-    }
+    for (size_t b = 0; b < lg.size(); ++b) stable_softmax(lg[b].data(), lg[b].size(), probs.data() + (i + b) * L);
     progress.add(texts.size());
   }
   progress.finish();
   for (const auto& e : ds.examples) labels.push_back(e.label);
   Metrics m = compute_metrics(probs, labels, L);
   if (!report.empty()) {
-    const char* trunc = co.truncation == Truncation::kHead ? "head" : co.truncation == Truncation::kTail ? "tail" : "head+tail";
+    const char* trunc = model::truncation_name(co.truncation);
     std::vector<std::pair<std::string, std::string>> settings = {
         {"model", model_dir}, {"data", data_path}, {"examples", std::to_string(m.n)},
         {"max length", co.max_length ? std::to_string(co.max_length) : "the model's (" + std::to_string(clf->info().max_length) + ")"},

@@ -38,7 +38,7 @@ struct TrainOptions {
   size_t batch_size = 16;
   int grad_accum = 1;
   size_t max_length = 256;
-  std::string truncation = "head+tail";
+  Truncation truncation = Truncation::kHeadTail;
   AdamWOptions adam;
   double warmup_ratio = 0.06;
   double max_grad_norm = 1.0;
@@ -47,7 +47,7 @@ struct TrainOptions {
   bool cache_frozen = true;
   double cache_max_gb = 6.0;   // beyond this the cache goes to a file in out_dir
   int early_stopping = 0;      // epochs without improvement before stopping (0 = off)
-  std::string metric = "accuracy";
+  Metric metric = Metric::kAccuracy;  // picks the best epoch
   uint64_t seed = 42;
   int64_t save_steps = 500;    // checkpoint for --resume every N optimizer steps (and each epoch)
   int64_t max_steps = 0;       // stop after this many optimizer steps (0 = run all epochs)
@@ -70,6 +70,9 @@ struct TrainResult {
   double frozen_forward_seconds = 0;  // time spent in the frozen prefix (first computation)
   bool stopped_early = false;
   bool finished = false;  // false when max_steps interrupted the run
+  // {"finished", "steps", "seconds", "best_epoch" (1-based), "frozen_forward_seconds",
+  // "validation" (the best epoch's metrics, when there was a validation)}.
+  std::string to_json() const;
 };
 
 TrainResult train(const TrainOptions& options);

@@ -142,7 +142,7 @@ TEST(Explainer, GradientTimesInputIsTheDirectionalDerivativeOfTheLogOdds) {
     std::vector<float> x;
     m->embedding_output({ids}, x);
     // GxI attributes special tokens too; the public tokens list leaves them out, so add them.
-    model::TrainBatch batch{{ids}, {int32_t(target)}, {}};
+    model::TrainBatch batch{{ids}, {int32_t(target)}, {}, {}};
     auto f = [&](double eps) {
       std::vector<float> xe(x), grad, lg;
       for (auto& v : xe) v = static_cast<float>(v * (1 + eps));
