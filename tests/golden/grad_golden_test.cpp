@@ -82,7 +82,8 @@ TEST_P(GradGolden, LossAndGradientsMatchAutograd) {
   for (const auto& c : f["cases"]) {
     auto m = load(name, c["frozen_layers"].get<int>(), c["frozen_embeddings"].get<bool>());
     m->zero_grad();
-    model::TrainBatch batch{c["input_ids"].get<std::vector<std::vector<int32_t>>>(), c["labels"].get<std::vector<int32_t>>()};
+    model::TrainBatch batch{c["input_ids"].get<std::vector<std::vector<int32_t>>>(),
+                            c["labels"].get<std::vector<int32_t>>(), {}, {}};
     double loss = m->forward_backward(batch, 0);
     EXPECT_NEAR(loss, c["loss"].get<double>(), 1e-5 * std::fabs(c["loss"].get<double>()));
     expect_param_grads(*m, c["grads"], name);
@@ -101,7 +102,8 @@ TEST_P(GradGolden, TenAdamWStepsWithFrozenLayersMatchPyTorch) {
   int64_t step = 0;
   for (const auto& s : a["steps"]) {
     m->zero_grad();
-    model::TrainBatch batch{s["input_ids"].get<std::vector<std::vector<int32_t>>>(), s["labels"].get<std::vector<int32_t>>()};
+    model::TrainBatch batch{s["input_ids"].get<std::vector<std::vector<int32_t>>>(),
+                            s["labels"].get<std::vector<int32_t>>(), {}, {}};
     double loss = m->forward_backward(batch, 0);
     EXPECT_NEAR(loss, s["loss"].get<double>(), 2e-4 * std::fabs(s["loss"].get<double>())) << "step " << step;
     train::clip_grad_norm(m->params(), a["clip"].get<double>());
@@ -130,7 +132,7 @@ TEST(GradGolden, MaskedLmLossAndGradientsMatchAutograd) {
     auto m = load("tiny-mlm", c["frozen_layers"].get<int>(), c["frozen_embeddings"].get<bool>(), model::Task::kMaskedLM);
     m->zero_grad();
     model::TrainBatch batch{c["input_ids"].get<std::vector<std::vector<int32_t>>>(), {},
-                            c["mlm_labels"].get<std::vector<std::vector<int32_t>>>()};
+                            c["mlm_labels"].get<std::vector<std::vector<int32_t>>>(), {}};
     const double want = c["loss"].get<double>();
     EXPECT_NEAR(m->mlm_loss(batch), want, 1e-5 * want);
     EXPECT_NEAR(m->forward_backward(batch, 0), want, 1e-5 * want);
@@ -147,7 +149,8 @@ TEST_P(GradGolden, EmbeddingOutputGradientMatchesAutograd) {
   for (const auto& c : f["cases"]) {
     auto m = load(name, c["frozen_layers"].get<int>(), c["frozen_embeddings"].get<bool>());
     m->zero_grad();
-    model::TrainBatch batch{c["input_ids"].get<std::vector<std::vector<int32_t>>>(), c["labels"].get<std::vector<int32_t>>()};
+    model::TrainBatch batch{c["input_ids"].get<std::vector<std::vector<int32_t>>>(),
+                            c["labels"].get<std::vector<int32_t>>(), {}, {}};
     std::vector<float> grad, logits;
     const double loss = m->embedding_gradient(batch, nullptr, grad, &logits);
     EXPECT_NEAR(loss, c["loss"].get<double>(), 1e-5 * std::fabs(c["loss"].get<double>()));
