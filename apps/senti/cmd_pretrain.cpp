@@ -12,11 +12,19 @@ Action register_pretrain(CLI::App& app) {
     CommonOptions common;
     train::PretrainOptions o;
     bool no_progress = false;
+    std::string objective = "mlm";
   };
   auto a = std::make_shared<Args>();
   auto& o = a->o;
-  CLI::App* cmd = app.add_subcommand("pretrain", "Pretrain a DistilBERT encoder with masked language modelling on raw text "
-                                                 "(DistilBertForMaskedLM: 15 % of tokens chosen, 80/10/10 mask/random/keep)");
+  CLI::App* cmd = app.add_subcommand(
+      "pretrain",
+      "Pretrain a DistilBERT encoder on raw text: masked language modelling (DistilBertForMaskedLM: 15 % of tokens "
+      "chosen, 80/10/10 mask/random/keep) or ELECTRA's replaced-token detection (a small generator fills masked "
+      "positions, the encoder learns to tell every token original or replaced)");
+  cmd->add_option("--objective", a->objective, "mlm | electra (electra writes the encoder with its detection head, "
+                                               "which `senti train -m` fine-tunes, and the generator in OUT/generator)")
+      ->check(CLI::IsMember({"mlm", "electra"}))
+      ->capture_default_str();
   auto* config = cmd->add_option("--config", o.config, "config.json of a fresh model (random initialization)");
   cmd->add_option("-m,--model", o.base_model, "Checkpoint folder to continue pretraining from")->excludes(config);
   cmd->add_option("--tokenizer", o.tokenizer, "Folder with vocab.txt or tokenizer.json (default: the model's folder, "
@@ -38,6 +46,16 @@ Action register_pretrain(CLI::App& app) {
   cmd->add_option("--seed", o.seed, "Seed for initialization, held-out texts, order, masks and dropout")->capture_default_str();
   cmd->add_option("--save-steps", o.save_steps, "Checkpoint for --resume every N steps (and after each epoch)")->capture_default_str();
   cmd->add_option("--max-steps", o.max_steps, "Stop after N optimizer steps (0 = all); continue later with --resume")->capture_default_str();
+  cmd->add_option("--steps", o.steps, "Train for N optimizer steps instead of whole epochs (the schedule spans N; "
+                                      "the data repeats as needed; 0 = --epochs). For comparisons at equal time")
+      ->capture_default_str();
+  cmd->add_option("--generator-layers", o.generator_layers, "ELECTRA generator's layers (0 = a quarter of the "
+                                                            "encoder's, at least 1)")->capture_default_str();
+  cmd->add_option("--generator-hidden-dim", o.generator_hidden_dim, "ELECTRA generator's FFN width (0 = a quarter of "
+                                                                    "the encoder's); its dim is the encoder's, as the "
+                                                                    "two share the embeddings")->capture_default_str();
+  cmd->add_option("--rtd-weight", o.rtd_weight, "ELECTRA: weight of the replaced-token loss against the generator's "
+                                                "MLM loss (the paper's lambda)")->capture_default_str();
   cmd->add_flag("--bf16", o.bf16, "Matrix products on bf16 copies of the operands, accumulated in f32 (weights, gradients "
                                   "and optimizer state stay f32)");
   cmd->add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
@@ -46,13 +64,17 @@ Action register_pretrain(CLI::App& app) {
   return [a] {
     a->o.threads = apply_common_options(a->common);
     a->o.progress = !a->no_progress && !a->common.quiet;
+    a->o.objective = *train::parse_pretrain_objective(a->objective);  // IsMember checked the name
     train::PretrainResult r = train::pretrain(a->o);
     char out[256];
     std::snprintf(out, sizeof out,
                   "{\"finished\": %s, \"steps\": %lld, \"seconds\": %.1f, \"train_windows\": %zu, \"validation_windows\": "
-                  "%zu, \"validation_loss\": %.5f}\n",
+                  "%zu, \"validation_loss\": %.5f%s}\n",
                   r.finished ? "true" : "false", static_cast<long long>(r.steps), r.seconds, r.train_windows,
-                  r.validation_windows, r.validation_loss);
+                  r.validation_windows, r.validation_loss,
+                  a->o.objective == train::PretrainObjective::kElectra
+                      ? (", \"generator_loss\": " + std::to_string(r.generator_loss)).c_str()
+                      : "");
     std::fputs(out, stdout);
     return kExitOk;
   };

@@ -282,6 +282,17 @@ double cross_entropy_forward_backward(const float* logits, const int32_t* labels
   return loss / rows;
 }
 
+double binary_cross_entropy_forward_backward(const float* logits, const float* labels, int64_t n, float* dlogits) {
+  double loss = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double z = logits[i], y = labels[i];
+    loss += std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z))) - y * z;  // softplus(z) - y·z
+    const double sig = z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
+    dlogits[i] = static_cast<float>((sig - y) / static_cast<double>(n));
+  }
+  return n ? loss / static_cast<double>(n) : 0.0;
+}
+
 double soft_cross_entropy_forward_backward(const float* logits, const float* targets, int64_t rows, int64_t classes,
                                            float* dlogits) {
   double loss = 0;

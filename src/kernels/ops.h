@@ -66,6 +66,10 @@ double cross_entropy_forward_backward(const float* logits, const int32_t* labels
 double soft_cross_entropy_forward_backward(const float* logits, const float* targets, int64_t rows, int64_t classes,
                                            float* dlogits);
 
+// Mean binary cross-entropy with logits (torch's BCEWithLogitsLoss) over n logits against 0/1
+// labels: loss = mean of softplus(z) - y·z, computed stably; dlogits = (sigmoid(z) - y) / n.
+double binary_cross_entropy_forward_backward(const float* logits, const float* labels, int64_t n, float* dlogits);
+
 // Scatter-add of token gradients into embedding tables (rows of `dim`); null tables are skipped.
 void embed_tokens_backward(const float* dout, const int32_t* ids, const int32_t* positions, int64_t tokens,
                            int64_t dim, float* dword, float* dposition);

@@ -49,7 +49,8 @@ void check_no_unused_encoder_tensors(const io::SafetensorsFile& weights, const D
   std::vector<std::string> extra;
   for (const auto& name : weights.unused()) {
     const bool head = name == hf_names::kPreClassifierW || name == hf_names::kPreClassifierB ||
-                      name == hf_names::kClassifierW || name == hf_names::kClassifierB || name.rfind("vocab_", 0) == 0;
+                      name == hf_names::kClassifierW || name == hf_names::kClassifierB || name.rfind("vocab_", 0) == 0 ||
+                      name.rfind(hf_names::kRtdPrefix, 0) == 0;
     const bool buffer = name.size() >= 12 && name.compare(name.size() - 12, 12, "position_ids") == 0;
     if (!head && !buffer) extra.push_back(name);
   }

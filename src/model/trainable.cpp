@@ -75,6 +75,11 @@ void TrainableDistilBert::index_params() {
     vln_w_ = idx(n::kVocabLnW);
     vln_b_ = idx(n::kVocabLnB);
     vproj_b_ = idx(n::kVocabProjectorB);
+  } else if (task_ == Task::kReplacedTokenDetection) {
+    rtd_w_ = idx(n::kRtdDenseW);
+    rtd_b_ = idx(n::kRtdDenseB);
+    rtd_pw_ = idx(n::kRtdPredictionW);
+    rtd_pb_ = idx(n::kRtdPredictionB);
   } else {
     pre_w_ = idx(n::kPreClassifierW);
     pre_b_ = idx(n::kPreClassifierB);
@@ -102,6 +107,11 @@ std::vector<Spec> head_specs(const DistilBertConfig& c, Task task) {
             {n::kVocabLnW, {D}, false, Spec::kOne},
             {n::kVocabLnB, {D}, false, Spec::kZero},
             {n::kVocabProjectorB, {c.vocab_size}, false, Spec::kZero}};
+  if (task == Task::kReplacedTokenDetection)
+    return {{n::kRtdDenseW, {D, D}, true, Spec::kNormal},
+            {n::kRtdDenseB, {D}, false, Spec::kZero},
+            {n::kRtdPredictionW, {1, D}, true, Spec::kNormal},
+            {n::kRtdPredictionB, {1}, false, Spec::kZero}};
   return {{n::kPreClassifierW, {D, D}, true, Spec::kNormal},
           {n::kPreClassifierB, {D}, false, Spec::kZero},
           {n::kClassifierW, {c.num_labels(), D}, true, Spec::kNormal},
@@ -182,21 +192,24 @@ std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_checkpoint(const 
   return m;
 }
 
-std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_checkpoint_mlm(const std::string& dir, uint64_t seed) {
+std::unique_ptr<TrainableDistilBert> TrainableDistilBert::from_checkpoint_pretraining(const std::string& dir, Task task,
+                                                                                      uint64_t seed) {
+  if (task == Task::kSequenceClassification) fail(ErrorCode::kInternal, "from_checkpoint_pretraining: not a pretraining task");
   DistilBertConfig config = DistilBertConfig::from_file(dir + "/config.json");
   auto file = io::SafetensorsFile::open(dir + "/model.safetensors");
   const std::string prefix = encoder_prefix(*file);
-  const bool head_stored = file->find(hf_names::kVocabTransformW) != nullptr;
-  std::unique_ptr<TrainableDistilBert> m(new TrainableDistilBert(config, Task::kMaskedLM));
+  const bool head_stored =
+      file->find(task == Task::kMaskedLM ? hf_names::kVocabTransformW : hf_names::kRtdDenseW) != nullptr;
+  std::unique_ptr<TrainableDistilBert> m(new TrainableDistilBert(config, task));
   std::mt19937_64 rng(seed);
-  for (const Spec& sp : specs(config, hf_names::kTaskPrefix, Task::kMaskedLM)) {
+  for (const Spec& sp : specs(config, hf_names::kTaskPrefix, task)) {
     const bool head = sp.name.rfind(hf_names::kTaskPrefix, 0) != 0;
     std::string stored = head ? sp.name : prefix + sp.name.substr(std::string(hf_names::kTaskPrefix).size());
     Tensor t = (head && !head_stored) ? init_tensor(sp, config.initializer_range, rng) : file->load_f32(stored, sp.shape);
     m->add_param(sp.name, std::move(t), sp.decay);
   }
   check_no_unused_encoder_tensors(*file, config);
-  m->config_.architectures = {"DistilBertForMaskedLM"};
+  m->config_.architectures = {m->architecture()};
   m->index_params();
   return m;
 }
@@ -245,14 +258,14 @@ void TrainableDistilBert::set_dropout(double hidden, double attention, double cl
 void TrainableDistilBert::frozen_prefix_forward(const std::vector<std::vector<int32_t>>& sequences,
                                                 std::vector<float>& out) {
   Activations a;
-  encoder_forward(TrainBatch{sequences, {}, {}, {}}, a, nullptr, 0, frozen_prefix());
+  encoder_forward(TrainBatch::inputs(sequences), a, nullptr, 0, frozen_prefix());
   out = std::move(a.hidden);
 }
 
 std::vector<float> TrainableDistilBert::logits(const std::vector<std::vector<int32_t>>& sequences) {
   if (task_ != Task::kSequenceClassification) fail(ErrorCode::kInternal, "logits on a model without a classifier");
   Activations a;
-  forward(TrainBatch{sequences, {}, {}, {}}, PassMode::kEval, 0, a);
+  forward(TrainBatch::inputs(sequences), PassMode::kEval, 0, a);
   return std::move(a.logits);
 }
 
@@ -275,12 +288,12 @@ double TrainableDistilBert::embedding_gradient(const TrainBatch& batch, const st
 
 void TrainableDistilBert::embedding_output(const std::vector<std::vector<int32_t>>& sequences, std::vector<float>& out) {
   Activations a;
-  encoder_forward(TrainBatch{sequences, {}, {}, {}}, a, nullptr, 0, 0);
+  encoder_forward(TrainBatch::inputs(sequences), a, nullptr, 0, 0);
   out = std::move(a.hidden);
 }
 
-double TrainableDistilBert::mlm_loss(const TrainBatch& batch) {
-  if (task_ != Task::kMaskedLM) fail(ErrorCode::kInternal, "mlm_loss on a model without a masked-LM head");
+double TrainableDistilBert::pretraining_loss(const TrainBatch& batch) {
+  if (task_ == Task::kSequenceClassification) fail(ErrorCode::kInternal, "pretraining_loss on a classifier");
   Activations a;
   return forward(batch, PassMode::kEval, 0, a);
 }

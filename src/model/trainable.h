@@ -39,9 +39,22 @@ struct TrainBatch {
   // a probability distribution; when given, the loss is the cross-entropy against these instead
   // of `labels` (which still name each row's most likely label).
   std::vector<float> targets;
+  // Replaced-token detection: per sequence, per token, 1 (replaced) or 0 (original) or kIgnore;
+  // the loss is the mean binary cross-entropy over the labelled tokens.
+  std::vector<std::vector<int32_t>> rtd_labels = {};
+  // Multiplies the loss and its gradient (ELECTRA weighs the discriminator's loss by 50).
+  double loss_weight = 1.0;
+
+  static TrainBatch inputs(std::vector<std::vector<int32_t>> sequences) {
+    TrainBatch b;
+    b.sequences = std::move(sequences);
+    return b;
+  }
 };
 
-enum class Task { kSequenceClassification, kMaskedLM };
+// kReplacedTokenDetection: an ELECTRA discriminator (Clark et al. 2020): one logit per token,
+// "was this token replaced?", on the head of transformers' ElectraDiscriminatorPredictions.
+enum class Task { kSequenceClassification, kMaskedLM, kReplacedTokenDetection };
 
 // How a pass runs: training (dropout on trainable parts; backward fills Param::grad of the
 // trainable parameters), evaluation (no dropout, forward only), or input gradients (no dropout;
@@ -87,7 +100,10 @@ struct Activations {
   std::vector<float> mlm_sel, mlm_vt;        // (M, D) the rows of `hidden`; vocab_transform output
   std::vector<float> mlm_act, mlm_ln;        // (M, D) after the activation; after vocab_layer_norm
   std::vector<float> mlm_mean, mlm_rstd;     // (M) vocab_layer_norm statistics
-  std::vector<float> logits;                 // (B, L) or (M, V)
+  // Replaced-token-detection head on every token: dense -> activation -> dense_prediction.
+  std::vector<float> rtd_pre, rtd_act;       // (T, D) dense output; after the activation
+  std::vector<float> rtd_targets;            // (T) 1 replaced, 0 original, -1 no label
+  std::vector<float> logits;                 // (B, L), (M, V) or (T)
   std::vector<float> dlogits;                // same shape: d(loss)/d(logits), set by the loss
   double loss = 0;                           // mean cross-entropy (0 when no loss was computed)
 };
@@ -100,9 +116,11 @@ class TrainableDistilBert {
   // is initialized as transformers does: N(0, initializer_range) weights, zero biases.
   static std::unique_ptr<TrainableDistilBert> from_checkpoint(const std::string& dir,
                                                               const std::vector<std::string>& labels, uint64_t seed);
-  // A masked-LM model from a checkpoint folder: the encoder (and the MLM head when stored) from
-  // model.safetensors; a missing head is initialized as transformers does.
-  static std::unique_ptr<TrainableDistilBert> from_checkpoint_mlm(const std::string& dir, uint64_t seed);
+  // A pretraining model (kMaskedLM or kReplacedTokenDetection) from a checkpoint folder: the
+  // encoder (and the task's head when stored) from model.safetensors; a missing head is
+  // initialized as transformers does.
+  static std::unique_ptr<TrainableDistilBert> from_checkpoint_pretraining(const std::string& dir, Task task,
+                                                                          uint64_t seed);
   // Fresh random initialization from a config.
   static std::unique_ptr<TrainableDistilBert> from_config(const DistilBertConfig& config, uint64_t seed,
                                                           Task task = Task::kSequenceClassification);
@@ -136,8 +154,9 @@ class TrainableDistilBert {
                             std::vector<float>* logits_out = nullptr);
   // The embedding output (tokens, dim), packed, evaluation mode.
   void embedding_output(const std::vector<std::vector<int32_t>>& sequences, std::vector<float>& out);
-  // Masked LM, evaluation mode: the loss of batch.mlm_labels, no gradients.
-  double mlm_loss(const TrainBatch& batch);
+  // Masked LM or replaced-token detection, evaluation mode: the loss of batch.mlm_labels or
+  // batch.rtd_labels, no gradients.
+  double pretraining_loss(const TrainBatch& batch);
   // The passes the methods above are made of. forward() packs the batch, runs the embeddings (or
   // takes `hidden_in`, the input to layer `first_layer`, (tokens, dim) packed), the layers, the
   // task's head and, unless the mode is kEval for a classifier, the loss and d(loss)/d(logits).
@@ -156,8 +175,12 @@ class TrainableDistilBert {
   // Hugging Face folder: config.json and model.safetensors (F32; the MLM projector's weight is
   // tied to the word embeddings and not stored, as transformers saves it).
   void save(const std::string& dir) const;
+  // config.json's architectures entry. A discriminator is saved as a DistilBertModel with its
+  // head's tensors beside the encoder's (transformers' task models load it and skip those).
   std::string architecture() const {
-    return task_ == Task::kMaskedLM ? "DistilBertForMaskedLM" : "DistilBertForSequenceClassification";
+    if (task_ == Task::kMaskedLM) return "DistilBertForMaskedLM";
+    if (task_ == Task::kReplacedTokenDetection) return "DistilBertModel";
+    return "DistilBertForSequenceClassification";
   }
 
  private:
@@ -176,6 +199,8 @@ class TrainableDistilBert {
   void classifier_head_backward(Activations& a, std::vector<float>& dx);
   void mlm_head_forward(const TrainBatch& batch, Activations& a);
   void mlm_head_backward(Activations& a, std::vector<float>& dx);
+  void rtd_head_forward(const TrainBatch& batch, Activations& a);
+  void rtd_head_backward(Activations& a, std::vector<float>& dx);
   float* grad_of(size_t i, const Activations& a);
 
   DistilBertConfig config_;
@@ -191,6 +216,7 @@ class TrainableDistilBert {
   size_t word_, pos_, emb_ln_w_, emb_ln_b_;
   size_t pre_w_ = 0, pre_b_ = 0, cls_w_ = 0, cls_b_ = 0;                     // classification head
   size_t vt_w_ = 0, vt_b_ = 0, vln_w_ = 0, vln_b_ = 0, vproj_b_ = 0;         // masked-LM head
+  size_t rtd_w_ = 0, rtd_b_ = 0, rtd_pw_ = 0, rtd_pb_ = 0;                   // replaced-token detection
   std::vector<LayerIdx> layer_idx_;
 };
 

@@ -110,6 +110,23 @@ double TrainableDistilBert::forward(const TrainBatch& batch, PassMode mode, uint
       a.dlogits.resize(static_cast<size_t>(M * V));
       a.loss = kernels::cross_entropy_forward_backward(a.logits.data(), a.mlm_targets.data(), M, V, a.dlogits.data());
     }
+  } else if (task_ == Task::kReplacedTokenDetection) {
+    rtd_head_forward(batch, a);
+    // The loss over the labelled tokens only: gather them, score, scatter the gradient back.
+    std::vector<float> z, y;
+    std::vector<size_t> at;
+    for (size_t t = 0; t < a.rtd_targets.size(); ++t)
+      if (a.rtd_targets[t] >= 0) {
+        at.push_back(t);
+        z.push_back(a.logits[t]);
+        y.push_back(a.rtd_targets[t]);
+      }
+    a.dlogits.assign(a.logits.size(), 0.f);
+    if (!at.empty()) {
+      std::vector<float> dz(at.size());
+      a.loss = kernels::binary_cross_entropy_forward_backward(z.data(), y.data(), static_cast<int64_t>(z.size()), dz.data());
+      for (size_t k = 0; k < at.size(); ++k) a.dlogits[at[k]] = dz[k];
+    }
   } else {
     classifier_head_forward(a);
     if (mode != PassMode::kEval) {
@@ -125,6 +142,10 @@ double TrainableDistilBert::forward(const TrainBatch& batch, PassMode mode, uint
       }
     }
   }
+  if (batch.loss_weight != 1.0) {
+    a.loss *= batch.loss_weight;
+    for (float& d : a.dlogits) d = static_cast<float>(d * batch.loss_weight);
+  }
   return a.loss;
 }
 
@@ -135,6 +156,8 @@ void TrainableDistilBert::backward(Activations& a, std::vector<float>* d_input) 
   if (task_ == Task::kMaskedLM) {
     if (a.mlm_rows.empty()) return;  // nothing labelled: no loss, no gradient
     mlm_head_backward(a, dx);
+  } else if (task_ == Task::kReplacedTokenDetection) {
+    rtd_head_backward(a, dx);
   } else {
     classifier_head_backward(a, dx);
   }
@@ -353,6 +376,42 @@ void TrainableDistilBert::mlm_head_backward(Activations& a, std::vector<float>& 
                           grad_of(vt_b_, a));
   for (int64_t r = 0; r < M; ++r)
     for (int64_t d = 0; d < D; ++d) dx[a.mlm_rows[r] * D + d] += dsel[r * D + d];
+}
+
+void TrainableDistilBert::rtd_head_forward(const TrainBatch& batch, Activations& a) {
+  const DistilBertConfig& c = config_;
+  const int64_t T = static_cast<int64_t>(a.ids.size()), D = c.dim;
+  auto W = [&](size_t i) { return params_[i].value.data(); };
+  if (batch.rtd_labels.size() != a.seqs.size()) fail(ErrorCode::kInternal, "rtd_labels and sequences differ in count");
+  a.rtd_targets.assign(static_cast<size_t>(T), -1.f);
+  for (size_t b = 0; b < a.seqs.size(); ++b) {
+    const auto& lab = batch.rtd_labels[b];
+    if (static_cast<int64_t>(lab.size()) != a.seqs[b].length) fail(ErrorCode::kInternal, "rtd_labels length differs from its sequence");
+    for (int64_t i = 0; i < a.seqs[b].length; ++i) {
+      if (lab[i] == TrainBatch::kIgnore) continue;
+      if (lab[i] != 0 && lab[i] != 1) fail(ErrorCode::kInvalidArgument, "replaced-token label other than 0 or 1");
+      a.rtd_targets[a.seqs[b].begin + i] = static_cast<float>(lab[i]);
+    }
+  }
+  a.rtd_pre.resize(static_cast<size_t>(T * D));
+  kernels::dense_forward(a.hidden.data(), W(rtd_w_), W(rtd_b_), {T, D, D}, a.rtd_pre.data());
+  a.rtd_act = a.rtd_pre;
+  activation_forward(c.activation, a.rtd_act.data(), T * D);
+  a.logits.resize(static_cast<size_t>(T));
+  kernels::dense_forward(a.rtd_act.data(), W(rtd_pw_), W(rtd_pb_), {T, D, 1}, a.logits.data());
+}
+
+void TrainableDistilBert::rtd_head_backward(Activations& a, std::vector<float>& dx) {
+  const DistilBertConfig& c = config_;
+  const int64_t T = static_cast<int64_t>(a.ids.size()), D = c.dim;
+  auto W = [&](size_t i) { return params_[i].value.data(); };
+  std::vector<float> dact(static_cast<size_t>(T * D)), dh(static_cast<size_t>(T * D));
+  kernels::dense_backward(a.dlogits.data(), a.rtd_act.data(), W(rtd_pw_), {T, D, 1}, dact.data(), false,
+                          grad_of(rtd_pw_, a), grad_of(rtd_pb_, a));
+  activation_backward(c.activation, a.rtd_pre.data(), dact.data(), dact.data(), T * D);
+  kernels::dense_backward(dact.data(), a.hidden.data(), W(rtd_w_), {T, D, D}, dh.data(), false, grad_of(rtd_w_, a),
+                          grad_of(rtd_b_, a));
+  for (size_t i = 0; i < dh.size(); ++i) dx[i] += dh[i];
 }
 
 }  // namespace senti::model

@@ -38,5 +38,13 @@ inline constexpr const char* kVocabTransformB = "vocab_transform.bias";
 inline constexpr const char* kVocabLnW = "vocab_layer_norm.weight";
 inline constexpr const char* kVocabLnB = "vocab_layer_norm.bias";
 inline constexpr const char* kVocabProjectorB = "vocab_projector.bias";
+// Replaced-token-detection head of an ELECTRA-style discriminator (no prefix; the names of
+// transformers' ElectraDiscriminatorPredictions): dense -> activation -> dense_prediction (one
+// logit per token). DistilBERT task models ignore these tensors.
+inline constexpr const char* kRtdDenseW = "discriminator_predictions.dense.weight";
+inline constexpr const char* kRtdDenseB = "discriminator_predictions.dense.bias";
+inline constexpr const char* kRtdPredictionW = "discriminator_predictions.dense_prediction.weight";
+inline constexpr const char* kRtdPredictionB = "discriminator_predictions.dense_prediction.bias";
+inline constexpr const char* kRtdPrefix = "discriminator_predictions.";
 
 }  // namespace senti::model::hf_names

@@ -13,14 +13,9 @@ namespace senti::train {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void save_checkpoint(const std::string& dir, const model::TrainableDistilBert& m, const AdamW& opt,
-                     const std::string& state_json) {
-  json state = json::parse(state_json);
-  state["optimizer_steps"] = opt.steps();
-  const std::string tmp = dir + ".tmp";
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  m.save(tmp);
+void save_weights_and_moments(const std::string& dir, const model::TrainableDistilBert& m, const AdamW& opt) {
+  fs::create_directories(dir);
+  m.save(dir);
   auto moments = opt.state();
   std::vector<Tensor> store;
   store.reserve(moments.size() * 2);
@@ -36,7 +31,34 @@ void save_checkpoint(const std::string& dir, const model::TrainableDistilBert& m
     named.push_back({"exp_avg." + moments[i].name, &store[2 * i]});
     named.push_back({"exp_avg_sq." + moments[i].name, &store[2 * i + 1]});
   }
-  io::write_safetensors(tmp + "/optimizer.safetensors", named, io::SafeDType::kF32);
+  io::write_safetensors(dir + "/optimizer.safetensors", named, io::SafeDType::kF32);
+}
+
+void load_weights_and_moments(const std::string& dir, model::TrainableDistilBert& m, AdamW& opt, int64_t optimizer_steps) {
+  auto weights = io::SafetensorsFile::open(dir + "/model.safetensors");
+  for (auto& p : m.params()) {
+    Tensor t = weights->load_f32(p.name, p.value.shape());
+    std::memcpy(p.value.mutable_data(), t.data(), sizeof(float) * static_cast<size_t>(t.numel()));
+  }
+  auto optf = io::SafetensorsFile::open(dir + "/optimizer.safetensors");
+  std::vector<AdamW::State> state = opt.state();  // the parameters this optimizer updates, by name
+  for (auto& st : state)
+    for (int k = 0; k < 2; ++k) {
+      auto& v = k == 0 ? st.m : st.v;
+      Tensor t = optf->load_f32((k == 0 ? "exp_avg." : "exp_avg_sq.") + st.name, {static_cast<int64_t>(v.size())});
+      v.assign(t.data(), t.data() + t.numel());
+    }
+  opt.restore(state, optimizer_steps);
+}
+
+void save_checkpoint(const std::string& dir, const model::TrainableDistilBert& m, const AdamW& opt,
+                     const std::string& state_json, const std::function<void(const std::string&)>& extra) {
+  json state = json::parse(state_json);
+  state["optimizer_steps"] = opt.steps();
+  const std::string tmp = dir + ".tmp";
+  fs::remove_all(tmp);
+  save_weights_and_moments(tmp, m, opt);
+  if (extra) extra(tmp);
   write_file_atomic(tmp + "/trainer_state.json", state.dump());
   fs::remove_all(dir);
   fs::rename(tmp, dir);  // the previous checkpoint is replaced only by a complete one
@@ -48,23 +70,7 @@ std::string load_checkpoint(const std::string& dir, model::TrainableDistilBert& 
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("optimizer_steps") || !j["optimizer_steps"].is_number_integer())
     fail(ErrorCode::kParse, dir + "/trainer_state.json: not a senti checkpoint state (no optimizer_steps)");
-  auto weights = io::SafetensorsFile::open(dir + "/model.safetensors");
-  for (auto& p : m.params()) {
-    Tensor t = weights->load_f32(p.name, p.value.shape());
-    std::memcpy(p.value.mutable_data(), t.data(), sizeof(float) * static_cast<size_t>(t.numel()));
-  }
-  auto optf = io::SafetensorsFile::open(dir + "/optimizer.safetensors");
-  std::vector<AdamW::State> state;
-  for (const auto& p : m.params()) {
-    if (!p.trainable) continue;
-    AdamW::State st{p.name, {}, {}};
-    for (int k = 0; k < 2; ++k) {
-      Tensor t = optf->load_f32((k == 0 ? "exp_avg." : "exp_avg_sq.") + p.name, {p.value.numel()});
-      (k == 0 ? st.m : st.v).assign(t.data(), t.data() + t.numel());
-    }
-    state.push_back(std::move(st));
-  }
-  opt.restore(state, j["optimizer_steps"].get<int64_t>());
+  load_weights_and_moments(dir, m, opt, j["optimizer_steps"].get<int64_t>());
   return text;
 }
 

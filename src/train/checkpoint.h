@@ -4,6 +4,7 @@
 // own state (trainer_state.json, JSON the caller writes and reads), replaced atomically, so an
 // interruption at any moment leaves the previous complete checkpoint.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "model/trainable.h"
@@ -12,8 +13,13 @@
 namespace senti::train {
 
 // `state_json` is a JSON object; the optimizer's step count is added to it.
+// `extra`, when given, writes further files into the folder before it replaces the previous one.
 void save_checkpoint(const std::string& dir, const model::TrainableDistilBert& m, const AdamW& opt,
-                     const std::string& state_json);
+                     const std::string& state_json, const std::function<void(const std::string&)>& extra = {});
+// The model and optimizer files alone (model.safetensors, config.json, optimizer.safetensors)
+// into / from `dir`: what save_checkpoint writes, for a second model kept in a subfolder.
+void save_weights_and_moments(const std::string& dir, const model::TrainableDistilBert& m, const AdamW& opt);
+void load_weights_and_moments(const std::string& dir, model::TrainableDistilBert& m, AdamW& opt, int64_t optimizer_steps);
 // Restores the weights and the optimizer from `dir` and returns trainer_state.json's text, or
 // an empty string when `dir` holds no checkpoint. Throws senti::Error on a damaged one.
 std::string load_checkpoint(const std::string& dir, model::TrainableDistilBert& m, AdamW& opt);

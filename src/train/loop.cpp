@@ -36,7 +36,7 @@ void save_state(const LoopOptions& o, const model::TrainableDistilBert& m, const
   j["steps"] = json::array();
   for (const auto& st : s.steps) j["steps"].push_back(step_to_json(st));
   j["epochs"] = s.epochs;
-  save_checkpoint(o.checkpoint_dir, m, opt, j.dump());
+  save_checkpoint(o.checkpoint_dir, m, opt, j.dump(), [&](const std::string& dir) { objective.save_files(dir); });
 }
 
 // Restores weights, optimizer, loop and objective state; false when there is no checkpoint.
@@ -61,6 +61,7 @@ bool load_state(const LoopOptions& o, model::TrainableDistilBert& m, AdamW& opt,
   } catch (const json::exception& e) {
     fail(ErrorCode::kParse, o.checkpoint_dir + "/trainer_state.json: " + e.what());
   }
+  objective.load_files(o.checkpoint_dir);
   return true;
 }
 
@@ -76,12 +77,13 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
   }
   LoopResult result;
   const int64_t steps_per_epoch = static_cast<int64_t>((o.batches_per_epoch + o.grad_accum - 1) / o.grad_accum);
-  result.total_steps = steps_per_epoch * o.epochs;
+  result.total_steps = o.total_steps > 0 ? o.total_steps : steps_per_epoch * o.epochs;
+  const int epochs = o.total_steps > 0 ? static_cast<int>((o.total_steps + steps_per_epoch - 1) / steps_per_epoch) : o.epochs;
   result.warmup_steps = static_cast<int64_t>(std::ceil(o.warmup_ratio * static_cast<double>(result.total_steps)));
   Progress progress(o.progress_label, static_cast<uint64_t>(result.total_steps), "steps", o.progress);
   progress.resume_at(static_cast<uint64_t>(s.step));
 
-  for (; s.epoch < o.epochs; ++s.epoch, s.batch = 0) {
+  for (; s.epoch < epochs; ++s.epoch, s.batch = 0) {
     const auto t_epoch = Clock::now();
     const size_t batches = objective.begin_epoch(s.epoch);
     if (batches != o.batches_per_epoch) fail(ErrorCode::kInternal, "an epoch's batch count changed");
@@ -90,7 +92,7 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
     int window_n = 0, in_accum = 0;
     size_t window_tokens = 0;
     auto t_window = Clock::now();
-    for (; s.batch < batches; ++s.batch) {
+    for (; s.batch < batches && s.step < result.total_steps; ++s.batch) {  // the run's length may end it early
       if (in_accum == 0) model.zero_grad();
       window_loss += objective.micro_batch(s.batch, mix_seed(o.seed, static_cast<uint64_t>(s.micro)), window_tokens);
       ++s.micro;
@@ -98,15 +100,17 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
       ++in_accum;
       const bool last = s.batch + 1 == batches;
       if (in_accum < o.grad_accum && !last) continue;
+      objective.before_step({in_accum, o.max_grad_norm, s.step, result.warmup_steps, result.total_steps});
       const double lr = optimizer_step(model.params(), opt, in_accum, o.max_grad_norm, s.step, result.warmup_steps,
                                        result.total_steps);
+      objective.after_step();
       in_accum = 0;
       ++s.step;
       const double secs = std::chrono::duration<double>(Clock::now() - t_window).count();
       const StepRecord rec{s.step, window_loss / window_n, lr, secs > 0 ? static_cast<double>(window_tokens) / secs : 0};
       s.steps.push_back(rec);
       char suffix[160];
-      std::snprintf(suffix, sizeof suffix, "epoch %d/%d loss %.4f lr %.2e %.0f tok/s", s.epoch + 1, o.epochs, rec.loss,
+      std::snprintf(suffix, sizeof suffix, "epoch %d/%d loss %.4f lr %.2e %.0f tok/s", s.epoch + 1, epochs, rec.loss,
                     lr, rec.tokens_per_s);
       progress.set_suffix(suffix);
       progress.add(1);

@@ -41,6 +41,19 @@ class Objective {
   // The objective's own resume state (e.g. the best metric so far), as JSON object keys.
   virtual nlohmann::json save_state() const { return nlohmann::json::object(); }
   virtual void load_state(const nlohmann::json&) {}
+
+  // For a model the objective trains beside the loop's own (ELECTRA's generator): called at each
+  // optimizer step just before the loop's update, with what that update uses, and just after it.
+  struct Step {
+    int micro_batches;  // accumulated since the last step
+    double max_grad_norm;
+    int64_t step, warmup, total;
+  };
+  virtual void before_step(const Step&) {}
+  virtual void after_step() {}
+  // Its weights and optimizer state, written into and read from the checkpoint folder.
+  virtual void save_files(const std::string& /*checkpoint_dir*/) const {}
+  virtual void load_files(const std::string& /*checkpoint_dir*/) {}
 };
 
 struct LoopOptions {
@@ -51,6 +64,10 @@ struct LoopOptions {
   double warmup_ratio = 0.06;
   int64_t save_steps = 500;      // checkpoint every N optimizer steps (0 = at epoch ends only)
   int64_t max_steps = 0;         // stop after N optimizer steps (0 = run all epochs)
+  // The run's length in optimizer steps when not a whole number of epochs (0 = epochs × steps
+  // per epoch): the schedule spans it, and the last epoch ends early (validated and saved as any
+  // other) when it is reached.
+  int64_t total_steps = 0;
   uint64_t seed = 42;            // dropout masks: mix_seed(seed, micro-batch number)
   std::string checkpoint_dir;
   std::string fingerprint;       // the options a checkpoint must have been made with to resume

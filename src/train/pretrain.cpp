@@ -13,7 +13,9 @@
 #include "model/trainable.h"
 #include "text/tokenizer.h"
 #include "train/checkpoint.h"
+#include "train/electra.h"
 #include "train/loop.h"
+#include "train/pretrain_data.h"
 #include "util/error.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -25,6 +27,12 @@ namespace senti::train {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
+
+std::optional<PretrainObjective> parse_pretrain_objective(const std::string& name) {
+  if (name == "mlm") return PretrainObjective::kMlm;
+  if (name == "electra") return PretrainObjective::kElectra;
+  return std::nullopt;
+}
 
 MaskedWindow mask_for_mlm(const std::vector<int32_t>& ids, const std::vector<bool>& maskable, double prob,
                           int32_t mask_id, int32_t vocab_size, uint64_t seed) {
@@ -50,52 +58,6 @@ MaskedWindow mask_for_mlm(const std::vector<int32_t>& ids, const std::vector<boo
 
 namespace {
 
-struct Windows {
-  std::vector<std::vector<int32_t>> ids;
-  size_t tokens = 0;
-};
-
-// Each text's tokens cut into consecutive windows of at most max_length tokens framed by the
-// tokenizer's template ([CLS] … [SEP]); a last piece of fewer than 8 content tokens is dropped
-// unless it is the whole text; a text without tokens gives none.
-Windows make_windows(const text::Tokenizer& tok, const std::vector<std::string>& texts, size_t max_length,
-                     ThreadPool& pool) {
-  std::vector<std::vector<std::vector<int32_t>>> per_text(texts.size());
-  const size_t specials = tok.num_special_tokens();
-  pool.parallel_for(texts.size(), 32, [&](size_t b, size_t e, int) {
-    for (size_t i = b; i < e; ++i) {
-      per_text[i] = tok.encode_windows(texts[i], max_length, 0);
-      if (per_text[i].size() > 1 && per_text[i].back().size() < 8 + specials) per_text[i].pop_back();
-      if (per_text[i].size() == 1 && per_text[i][0].size() <= specials) per_text[i].clear();  // no content
-    }
-  });
-  Windows out;
-  for (auto& v : per_text)
-    for (auto& w : v) {
-      out.tokens += w.size();
-      out.ids.push_back(std::move(w));
-    }
-  return out;
-}
-
-struct Masker {
-  std::vector<bool> special;  // by token id
-  int32_t mask_id, vocab_size;
-  double prob;
-  model::TrainBatch batch(const Windows& w, const std::vector<size_t>& idx, uint64_t seed) const {
-    model::TrainBatch b;
-    for (size_t i : idx) {
-      const auto& ids = w.ids[i];
-      std::vector<bool> maskable(ids.size());
-      for (size_t k = 0; k < ids.size(); ++k) maskable[k] = !special[static_cast<size_t>(ids[k])];
-      MaskedWindow m = mask_for_mlm(ids, maskable, prob, mask_id, vocab_size, mix_seed(seed, i));
-      b.sequences.push_back(std::move(m.input));
-      b.mlm_labels.push_back(std::move(m.labels));
-    }
-    return b;
-  }
-};
-
 // Mean loss over the validation windows' masked tokens, with masks fixed by the seed.
 double validation_loss(model::TrainableDistilBert& m, const Windows& val, const Masker& masker, uint64_t seed) {
   double total = 0;
@@ -107,19 +69,28 @@ double validation_loss(model::TrainableDistilBert& m, const Windows& val, const 
     size_t n = 0;
     for (const auto& l : b.mlm_labels)
       for (int32_t v : l) n += v != model::TrainBatch::kIgnore;
-    total += m.mlm_loss(b) * static_cast<double>(n);
+    total += m.pretraining_loss(b) * static_cast<double>(n);
     count += n;
   }
   return count ? total / static_cast<double>(count) : NAN;
 }
 
 std::string fingerprint(const PretrainOptions& o) {
-  return json{{"config", o.config}, {"base_model", o.base_model}, {"tokenizer", o.tokenizer}, {"data", o.data},
+  json j{{"config", o.config}, {"base_model", o.base_model}, {"tokenizer", o.tokenizer}, {"data", o.data},
               {"validation_fraction", o.validation_fraction}, {"epochs", o.epochs}, {"batch_size", o.batch_size},
               {"grad_accum", o.grad_accum}, {"max_length", o.max_length}, {"mask_prob", o.mask_prob},
               {"lr", o.adam.lr}, {"weight_decay", o.adam.weight_decay}, {"adam_eps", o.adam.eps},
-              {"warmup_ratio", o.warmup_ratio}, {"max_grad_norm", o.max_grad_norm}, {"seed", o.seed}}
-      .dump();
+              {"warmup_ratio", o.warmup_ratio}, {"max_grad_norm", o.max_grad_norm}, {"seed", o.seed}};
+  // Keys added since: written only when they differ from the old behaviour, so earlier
+  // checkpoints still resume.
+  if (o.steps > 0) j["steps"] = o.steps;
+  if (o.objective == PretrainObjective::kElectra) {
+    j["objective"] = "electra";
+    j["generator_layers"] = o.generator_layers;
+    j["generator_hidden_dim"] = o.generator_hidden_dim;
+    j["rtd_weight"] = o.rtd_weight;
+  }
+  return j.dump();
 }
 
 // Masked-LM pretraining as the training loop sees it: shuffled windows with new masks every
@@ -132,16 +103,12 @@ class MlmObjective : public Objective {
 
   size_t begin_epoch(int epoch) override {
     epoch_ = epoch;
-    order_.resize(train_.ids.size());
-    for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
-    std::mt19937_64 rng(o_.seed * 1000003ull + static_cast<uint64_t>(epoch));
-    std::shuffle(order_.begin(), order_.end(), rng);
+    order_ = epoch_order(train_.ids.size(), o_.seed, epoch);
     return (order_.size() + o_.batch_size - 1) / o_.batch_size;
   }
 
   double micro_batch(size_t index, uint64_t dropout_seed, size_t& tokens) override {
-    std::vector<size_t> idx(order_.begin() + static_cast<long>(index * o_.batch_size),
-                            order_.begin() + static_cast<long>(std::min(order_.size(), (index + 1) * o_.batch_size)));
+    const std::vector<size_t> idx = batch_slice(order_, index, o_.batch_size);
     // Dynamic masking: new masks every epoch, fixed by (seed, epoch, window).
     model::TrainBatch b = masker_.batch(train_, idx, mix_seed(o_.seed, 1000 + static_cast<uint64_t>(epoch_)));
     for (const auto& s : b.sequences) tokens += s.size();
@@ -185,6 +152,11 @@ PretrainResult pretrain(const PretrainOptions& o) {
   if (o.config.empty() == o.base_model.empty())
     fail(ErrorCode::kInvalidArgument, "give either --config (a fresh model) or -m/--model (a checkpoint to continue)");
   if (o.data.empty()) fail(ErrorCode::kInvalidArgument, "--data is required");
+  if (o.steps < 0) fail(ErrorCode::kInvalidArgument, "--steps must be at least 0");
+  if (o.objective == PretrainObjective::kElectra && !(o.rtd_weight > 0))
+    fail(ErrorCode::kInvalidArgument, "--rtd-weight must be positive");
+  if (o.generator_layers < 0 || o.generator_hidden_dim < 0)
+    fail(ErrorCode::kInvalidArgument, "--generator-layers and --generator-hidden-dim must be at least 0 (0 = a quarter)");
   if (o.batch_size == 0 || o.grad_accum < 1 || o.epochs < 1)
     fail(ErrorCode::kInvalidArgument, "--batch-size, --grad-accum and --epochs must be at least 1");
   if (o.max_length < 10) fail(ErrorCode::kInvalidArgument, "--max-length must be at least 10");
@@ -200,12 +172,14 @@ PretrainResult pretrain(const PretrainOptions& o) {
   if (tok_dir.empty()) tok_dir = o.base_model.empty() ? fs::path(o.config).parent_path().string() : o.base_model;
   if (tok_dir.empty()) tok_dir = ".";
   text::Tokenizer tok = text::Tokenizer::from_path(tok_dir);
+  const bool electra = o.objective == PretrainObjective::kElectra;
+  const model::Task task = electra ? model::Task::kReplacedTokenDetection : model::Task::kMaskedLM;
   std::unique_ptr<model::TrainableDistilBert> model;
   if (!o.base_model.empty()) {
-    model = model::TrainableDistilBert::from_checkpoint_mlm(o.base_model, o.seed);
+    model = model::TrainableDistilBert::from_checkpoint_pretraining(o.base_model, task, o.seed);
   } else {
     model::DistilBertConfig config = model::DistilBertConfig::from_file(o.config);
-    model = model::TrainableDistilBert::from_config(config, o.seed, model::Task::kMaskedLM);
+    model = model::TrainableDistilBert::from_config(config, o.seed, task);
   }
   const auto& cfg = model->config();
   if (static_cast<int64_t>(tok.vocab().size()) != cfg.vocab_size)
@@ -219,6 +193,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
   if (masker.mask_id < 0) fail(ErrorCode::kInvalidArgument, tok_dir + ": the tokenizer has no [MASK] token");
   masker.vocab_size = static_cast<int32_t>(cfg.vocab_size);
   masker.prob = o.mask_prob;
+  masker.mask_all = electra;
   masker.special.assign(static_cast<size_t>(cfg.vocab_size), false);
   for (const char* t : {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"})
     if (int32_t id = tok.token_to_id(t); id >= 0) masker.special[static_cast<size_t>(id)] = true;
@@ -246,17 +221,44 @@ PretrainResult pretrain(const PretrainOptions& o) {
             std::to_string(cfg.n_layers) + " layers, vocabulary " + std::to_string(cfg.vocab_size) + ")");
   AdamW opt(model->params(), o.adam);
   const std::string fp = fingerprint(o);
-  MlmObjective objective(*model, o, train, val, masker, tok_dir);
+  std::unique_ptr<Objective> objective;
+  MlmObjective* mlm = nullptr;
+  ElectraObjective* el = nullptr;
+  if (electra) {
+    // The generator: continued from the base model's generator/ folder when there is one.
+    std::unique_ptr<model::TrainableDistilBert> gen;
+    const std::string gen_dir = o.base_model + "/generator";
+    if (!o.base_model.empty() && file_exists(gen_dir + "/model.safetensors")) {
+      gen = model::TrainableDistilBert::from_checkpoint_pretraining(gen_dir, model::Task::kMaskedLM, o.seed + 1);
+    } else {
+      gen = model::TrainableDistilBert::from_config(generator_config(cfg, o.generator_layers, o.generator_hidden_dim),
+                                                    o.seed + 1, model::Task::kMaskedLM);
+    }
+    size_t gen_params = 0;
+    for (const auto& p : gen->params()) gen_params += static_cast<size_t>(p.value.numel());
+    log::info("ELECTRA generator: " + std::to_string(gen->config().n_layers) + " layers, FFN " +
+              std::to_string(gen->config().hidden_dim) + ", " + std::to_string(gen_params) +
+              " parameters (the embeddings shared); discriminator loss weight " + std::to_string(o.rtd_weight));
+    auto e = std::make_unique<ElectraObjective>(*model, std::move(gen), o, train, val, masker, tok_dir);
+    el = e.get();
+    objective = std::move(e);
+  } else {
+    auto m = std::make_unique<MlmObjective>(*model, o, train, val, masker, tok_dir);
+    mlm = m.get();
+    objective = std::move(m);
+  }
   LoopOptions lo = loop_options(o, (train.ids.size() + o.batch_size - 1) / o.batch_size, o.out_dir + "/checkpoint", fp);
+  lo.total_steps = o.steps;
   lo.what = "options";
   lo.progress_label = "pretrain";
   LoopState s;
-  const LoopResult loop = run_training_loop(*model, opt, objective, lo, s);
+  const LoopResult loop = run_training_loop(*model, opt, *objective, lo, s);
   PretrainResult result;
   result.train_windows = train.ids.size();
   result.validation_windows = val.ids.size();
   result.steps = s.step;
-  result.validation_loss = objective.last_validation_loss;
+  result.validation_loss = mlm ? mlm->last_validation_loss : el->last_validation.discriminator_loss;
+  if (el) result.generator_loss = el->last_validation.generator_loss;
   if (!loop.finished) {
     result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
     return result;

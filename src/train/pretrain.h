@@ -1,4 +1,5 @@
-// Masked-language-model pretraining of a DistilBERT encoder (DistilBertForMaskedLM's head):
+// Pretraining of a DistilBERT encoder on raw text, by masked language modelling (the default) or
+// by ELECTRA's replaced-token detection (train/electra.h). Masked-LM (DistilBertForMaskedLM's head):
 // reads raw text, cuts each text's tokens into windows of at most max_length, masks 15 % of the
 // ordinary tokens per window and epoch (80 % [MASK], 10 % a random token, 10 % unchanged; the
 // loss only on those), and trains with the fine-tuner's AdamW, schedule, clipping, accumulation,
@@ -6,12 +7,17 @@
 // validation loss and perplexity per epoch, and per-step metrics. No command-line parsing.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "train/optimizer.h"
 
 namespace senti::train {
+
+enum class PretrainObjective { kMlm, kElectra };
+// "mlm" | "electra"; nullopt for anything else.
+std::optional<PretrainObjective> parse_pretrain_objective(const std::string& name);
 
 struct PretrainOptions {
   std::string config;                 // config.json of a fresh model (with `tokenizer`), or
@@ -36,12 +42,21 @@ struct PretrainOptions {
   bool resume = false;
   int threads = 0;
   bool progress = true;
+  // The run's length in optimizer steps instead of whole epochs (0 = --epochs): the schedule
+  // spans it and the last epoch ends when it is reached (equal-time comparisons).
+  int64_t steps = 0;
+  PretrainObjective objective = PretrainObjective::kMlm;
+  // ELECTRA: the generator's depth and FFN width (0 = a quarter of the discriminator's, at least
+  // one layer) and λ, the discriminator loss's weight (the paper's 50).
+  int64_t generator_layers = 0, generator_hidden_dim = 0;
+  double rtd_weight = 50.0;
 };
 
 struct PretrainResult {
   int64_t steps = 0;
   double seconds = 0;
-  double validation_loss = 0;  // after the last epoch
+  double validation_loss = 0;  // after the last epoch: MLM loss, or ELECTRA's discriminator loss
+  double generator_loss = 0;   // ELECTRA: the generator's validation MLM loss
   size_t train_windows = 0, validation_windows = 0;
   bool finished = false;       // false when max_steps interrupted the run
 };

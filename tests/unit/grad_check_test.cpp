@@ -117,6 +117,29 @@ TEST(GradCheck, SoftCrossEntropy) {
   }, d, r, "soft cross-entropy", 1e-2f);
 }
 
+TEST(GradCheck, BinaryCrossEntropy) {
+  const int64_t n = 6;
+  std::vector<float> logits = randn(n, 31, 3.f);
+  logits[0] = 40.f;  // far in both tails: softplus must stay finite and exact
+  logits[1] = -40.f;
+  const std::vector<float> labels = {0.f, 1.f, 1.f, 0.f, 1.f, 0.f};
+  std::vector<float> d(n), scratch(n);
+  const double loss = binary_cross_entropy_forward_backward(logits.data(), labels.data(), n, d.data());
+  // Against the definition: -[y log σ(z) + (1-y) log(1-σ(z))], averaged.
+  double want = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double z = logits[i], y = labels[i];
+    want += y ? std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+  }
+  EXPECT_NEAR(loss, want / n, 1e-9);
+  EXPECT_NEAR(d[0], (1.0 - 0.0) / n, 1e-7);   // σ(40) ≈ 1, label 0
+  EXPECT_NEAR(d[1], (0.0 - 1.0) / n, 1e-7);   // σ(-40) ≈ 0, label 1
+  std::vector<float> r = {1.f};
+  check(logits, 1, [&](const std::vector<float>& l, std::vector<float>& y) {
+    y[0] = static_cast<float>(binary_cross_entropy_forward_backward(l.data(), labels.data(), n, scratch.data()));
+  }, d, r, "binary cross-entropy", 1e-2f);
+}
+
 TEST(GradCheck, SoftCrossEntropyOfOneHotTargetsIsTheHardOne) {
   const int64_t rows = 3, classes = 4;
   auto logits = randn(rows * classes, 22);
