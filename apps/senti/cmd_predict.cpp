@@ -1,5 +1,7 @@
 // `senti predict`: texts in, one JSON line per text out, in input order, shaped like the
-// Hugging Face text-classification pipeline: [{"label": "POSITIVE", "score": 0.998}].
+// Hugging Face text-classification pipeline: [{"label": "POSITIVE", "score": 0.998}]. An empty
+// text is a usage error on the command line; in a stream its line is answered with an error
+// object ({"error": ..., "error_type": "Validation"}, as the HTTP API words it) in its place.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -23,7 +25,7 @@ struct PredictArgs {
   std::string file;
   std::string top_k = "1";
   size_t batch_size = 32;
-  bool progress = true;
+  bool no_progress = false;
 };
 
 std::string result_json(const std::vector<LabelScore>& r) {
@@ -52,37 +54,60 @@ int run(PredictArgs& a) {
   log::debug("loaded " + clf->info().path + " in " +
              std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) + " s");
 
-  auto emit = [&](const std::vector<std::string>& texts) {
-    for (size_t b = 0; b < texts.size(); b += a.batch_size) {
-      std::vector<std::string_view> views(texts.begin() + b, texts.begin() + std::min(texts.size(), b + a.batch_size));
-      for (const auto& r : clf->classify(views, opts)) {
-        std::string line = result_json(r);
-        line.push_back('\n');
-        std::fwrite(line.data(), 1, line.size(), stdout);
+  // Classifies `texts` in batches and prints one line each; a blank text (streams only: the
+  // command line refuses them up front) gets an error line, numbered from `first_line`.
+  size_t blank = 0;
+  auto emit = [&](const std::vector<std::string>& texts, uint64_t first_line) {
+    std::vector<std::string_view> views;
+    std::vector<bool> is_empty(texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) {
+      is_empty[i] = is_blank(texts[i]);
+      if (!is_empty[i]) views.push_back(texts[i]);
+    }
+    std::vector<std::vector<LabelScore>> results;
+    for (size_t b = 0; b < views.size(); b += a.batch_size) {
+      std::vector<std::string_view> batch(views.begin() + static_cast<long>(b),
+                                          views.begin() + static_cast<long>(std::min(views.size(), b + a.batch_size)));
+      for (auto& r : clf->classify(batch, opts)) results.push_back(std::move(r));
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      std::string line;
+      if (is_empty[i]) {
+        ++blank;
+        line = nlohmann::json{{"error", "line " + std::to_string(first_line + i) + ": empty text (nothing to classify)"},
+                              {"error_type", "Validation"}}
+                   .dump();
+      } else {
+        line = result_json(results[k++]);
       }
+      line.push_back('\n');
+      std::fwrite(line.data(), 1, line.size(), stdout);
     }
   };
   size_t count = 0;
+  const bool progress_on = !a.no_progress && !a.common.quiet;
   if (!a.texts.empty()) {
-    emit(a.texts);
+    for (size_t i = 0; i < a.texts.size(); ++i)
+      if (is_blank(a.texts[i]))
+        fail(ErrorCode::kInvalidArgument, "text " + std::to_string(i + 1) + " of " + std::to_string(a.texts.size()) +
+                                              " is empty or only whitespace: there is nothing to classify");
+    emit(a.texts, 1);
     count = a.texts.size();
   } else {
     TextReader reader(a.file);
-    Progress progress("predict", reader.total_bytes(), "bytes", a.progress && !a.common.quiet && reader.total_bytes() > 0);
+    if (reader.interactive() && !a.common.quiet)
+      std::fputs("senti: reading texts from stdin, one per line (Ctrl+D to end)\n", stderr);
+    // Progress in texts: a bar when the file's line count is known, a running count otherwise.
+    Progress progress("predict", reader.total_lines(), "texts", progress_on && reader.total_lines() > 0);
     std::vector<std::string> chunk;
-    auto start = std::chrono::steady_clock::now();
-    uint64_t last_bytes = 0;
     while (chunk.clear(), reader.next_chunk(chunk, a.batch_size * 8)) {
-      emit(chunk);
+      emit(chunk, reader.lines_read() - chunk.size() + 1);
       count += chunk.size();
-      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%zu texts, %.1f texts/s", count, s > 0 ? count / s : 0.0);
-      progress.set_suffix(buf);
-      progress.add(reader.bytes_read() - last_bytes);
-      last_bytes = reader.bytes_read();
+      progress.add(chunk.size());
     }
     progress.finish();
+    if (blank) log::warn(std::to_string(blank) + " empty line(s) answered with an error object in their place");
   }
   if (std::fflush(stdout) != 0) fail(ErrorCode::kIo, "cannot write to stdout");
   struct rusage ru;
@@ -101,7 +126,7 @@ Action register_predict(CLI::App& app) {
   add_model_options(*cmd, a->model);
   cmd->add_option("--top-k", a->top_k, "Labels per text, best first: a number or 'all'")->capture_default_str();
   cmd->add_option("-b,--batch-size", a->batch_size, "Texts per forward pass")->capture_default_str();
-  cmd->add_flag("!--no-progress", a->progress, "No progress bar on stderr when reading a file");
+  cmd->add_flag("--no-progress", a->no_progress, "No progress bar on stderr when reading a file");
   add_common_options(*cmd, a->common);
   return [a] { return run(*a); };
 }

@@ -1,10 +1,12 @@
 #include "input.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "text/utf8.h"
 #include "util/error.h"
@@ -21,8 +23,29 @@ TextReader::TextReader(const std::string& path) : name_(path.empty() || path == 
            "cannot open '" + path + "': " + std::strerror(errno));
     owned_ = true;
     struct stat st;
-    if (::fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) total_bytes_ = static_cast<uint64_t>(st.st_size);
+    if (::fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) {
+      total_bytes_ = static_cast<uint64_t>(st.st_size);
+      // One pass over the file for the progress bar's total (GB/s; the model is far slower).
+      std::vector<char> block(1 << 20);
+      size_t n = 0;
+      char last = '\n';
+      while ((n = std::fread(block.data(), 1, block.size(), file_)) > 0) {
+        for (size_t i = 0; i < n; ++i) total_lines_ += block[i] == '\n';
+        last = block[n - 1];
+      }
+      if (last != '\n') ++total_lines_;
+      std::clearerr(file_);
+      std::rewind(file_);
+    }
   }
+}
+
+bool TextReader::interactive() const { return ::isatty(fileno(file_)) == 1; }
+
+bool is_blank(std::string_view text) {
+  for (char c : text)
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') return false;
+  return true;
 }
 
 TextReader::~TextReader() {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace senti::cli {
@@ -21,15 +22,24 @@ class TextReader {
   // Byte position (for progress) and size (0 if unknown, e.g. a pipe).
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t total_bytes() const { return total_bytes_; }
+  // Lines read so far (the line number of the last text returned), and the file's line count,
+  // counted when the reader opened it (0 if unknown, e.g. a pipe).
+  uint64_t lines_read() const { return line_no_; }
+  uint64_t total_lines() const { return total_lines_; }
+  // Reading from a terminal (a person typing).
+  bool interactive() const;
 
  private:
   std::FILE* file_ = nullptr;
   bool owned_ = false;
   std::string name_;
-  uint64_t bytes_read_ = 0, total_bytes_ = 0, line_no_ = 0;
+  uint64_t bytes_read_ = 0, total_bytes_ = 0, line_no_ = 0, total_lines_ = 0;
 };
 
 // The text of one input line: the "text" field of a JSON object line, else the line itself.
 std::string text_of_line(const std::string& line);
+
+// True when `text` holds nothing but whitespace (or nothing at all): not a text to classify.
+bool is_blank(std::string_view text);
 
 }  // namespace senti::cli

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -234,11 +235,14 @@ PretrainResult pretrain(const PretrainOptions& o) {
       gen = model::TrainableDistilBert::from_config(generator_config(cfg, o.generator_layers, o.generator_hidden_dim),
                                                     o.seed + 1, model::Task::kMaskedLM);
     }
-    size_t gen_params = 0;
-    for (const auto& p : gen->params()) gen_params += static_cast<size_t>(p.value.numel());
-    log::info("ELECTRA generator: " + std::to_string(gen->config().n_layers) + " layers, FFN " +
-              std::to_string(gen->config().hidden_dim) + ", " + std::to_string(gen_params) +
-              " parameters (the embeddings shared); discriminator loss weight " + std::to_string(o.rtd_weight));
+    size_t gen_params = 0;  // its own: the embedding module is the discriminator's
+    for (const auto& p : gen->params())
+      if (p.name.find(".embeddings.") == std::string::npos) gen_params += static_cast<size_t>(p.value.numel());
+    char line[200];
+    std::snprintf(line, sizeof line, "ELECTRA generator: %lld layer(s), FFN %lld, %zu parameters of its own (the "
+                  "embeddings shared); discriminator loss weight %g", static_cast<long long>(gen->config().n_layers),
+                  static_cast<long long>(gen->config().hidden_dim), gen_params, o.rtd_weight);
+    log::info(line);
     auto e = std::make_unique<ElectraObjective>(*model, std::move(gen), o, train, val, masker, tok_dir);
     el = e.get();
     objective = std::move(e);

@@ -2,10 +2,12 @@
 // and explain.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <sys/wait.h>
 
 #include "test_util.h"
@@ -152,6 +154,51 @@ TEST(Cli, PredictErrors) {
     EXPECT_EQ(run("predict hello").code, 2);
   }
   EXPECT_EQ(run("predict hello", "", "SENTI_MODEL=/nonexistent").code, 1);
+}
+
+TEST(Cli, PredictEmptyTexts) {
+  const std::string model = senti::test::source_dir() + "/tests/fixtures/models/odd-3label";
+  // On the command line an empty or whitespace-only text is a usage error, as the API's 422.
+  EXPECT_EQ(run("predict -m " + model + " ''").code, 2);
+  Result r = run("predict -m " + model + " 'fine' '  	'");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");  // nothing classified before the refusal
+  // In a stream, a blank line gets an error object in its place; the others are classified.
+  r = run("predict -m " + model + " --no-progress", "great film\n\n   \nawful\n");
+  ASSERT_EQ(r.code, 0);
+  std::istringstream in(r.out);
+  std::vector<nlohmann::json> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_TRUE(lines[0].is_array());
+  EXPECT_EQ(lines[1]["error_type"], "Validation");
+  EXPECT_NE(lines[1]["error"].get<std::string>().find("line 2"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2]["error"].get<std::string>().find("line 3"), std::string::npos) << lines[2];
+  EXPECT_TRUE(lines[3].is_array());
+  // Not a terminal: no "reading from stdin" prompt; --help shows --no-progress without a default.
+  std::stringstream err;
+  err << std::ifstream(::testing::TempDir() + "/senti_stderr.txt").rdbuf();
+  EXPECT_EQ(err.str().find("Ctrl+D"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("2 empty line(s)"), std::string::npos) << err.str();
+  r = run("predict --help");
+  EXPECT_EQ(r.out.find("--no-progress{"), std::string::npos) << r.out;
+}
+
+TEST(Cli, PredictFileProgressCountsTexts) {
+  const std::string model = senti::test::source_dir() + "/tests/fixtures/models/odd-3label";
+  const std::string file = ::testing::TempDir() + "/senti_predict_texts.txt";
+  {
+    std::ofstream f(file);
+    for (int i = 0; i < 50; ++i) f << "text number " << i << "\n";
+    f << "no newline at the end";
+  }
+  // Progress on stderr, forced on by a plain (non-terminal) stream: its lines count texts.
+  Result r = run("predict -m " + model + " --file " + file);
+  ASSERT_EQ(r.code, 0);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 51);
+  std::stringstream err;
+  err << std::ifstream(::testing::TempDir() + "/senti_stderr.txt").rdbuf();
+  EXPECT_EQ(err.str().find("bytes"), std::string::npos) << err.str();
 }
 
 TEST(Cli, ExplainPrintsColouredWordsOrJson) {
