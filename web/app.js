@@ -197,14 +197,23 @@ function renderExplanation(text, e) {
   const names = { ig: "Integrated gradients", gxi: "Gradient × input", occlusion: "Leave one word out" };
   let how = names[e.method] || e.method;
   if (e.method === "ig") how += ", " + e.steps + " steps, completeness gap " + (100 * e.relative_delta).toFixed(2) + " %";
-  const top = [...e.words].filter((w) => w.score > 0).sort((a, b) => b.score - a.score).slice(0, 5);
+  // Words only: punctuation keeps its shade in the text but is not listed.
+  const words = e.words.filter((w) => /[\p{L}\p{N}]/u.test(w.word));
+  const strongest = (sign) => words.filter((w) => sign * w.score > 0)
+    .sort((a, b) => Math.abs(b.score) - Math.abs(a.score)).slice(0, 5)
+    .map((w) => w.word + " " + fmtScore(w.score)).join(", ") || "none";
+  // The starting point: what the model says with no words read, and where the words take it.
+  const baseline = document.createElement("p");
+  baseline.id = "explain-baseline";
+  baseline.textContent = "With no words read: " + e.label + " " + (100 * e.baseline_score).toFixed(1) +
+    " %; the words move it to " + (100 * e.score).toFixed(1) + " %.";
   const summary = document.createElement("p");
   summary.className = "muted";
   summary.id = "explain-summary";
-  summary.textContent = "Explaining " + e.label + " (" + how + "). Strongest for " + e.label + ": " +
-    (top.length ? top.map((w) => w.word + " " + fmtScore(w.score)).join(", ") : "none") + "." +
+  summary.textContent = "Explaining " + e.label + " (" + how + "). For " + e.label + ": " + strongest(1) +
+    ". Against: " + strongest(-1) + "." +
     (e.truncated_tokens > 0 ? " " + e.truncated_tokens + " tokens in the middle were not read (truncation)." : "");
-  box.append(legend, para, summary);
+  box.append(legend, baseline, para, summary);
 }
 
 function clearAll() {

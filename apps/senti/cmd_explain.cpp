@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <cstdio>
 
 #include "cli.h"
@@ -79,8 +80,17 @@ std::string summary(const Explanation& e, size_t top) {
   }
   std::string s = e.label + " " + fmt("%.4f", e.score) + "  (" + how + "; word scores in log-odds)\n";
   if (e.label != e.predicted) s += "(the model predicts " + e.predicted + ")\n";
+  s += "with no words read: " + e.label + " " + fmt("%.1f %%", 100.0 * e.baseline_score) + "; the words move it to " +
+       fmt("%.1f %%", 100.0 * e.score) + "\n";
+  // Punctuation keeps its score in the text above but is not listed as a word.
+  auto is_word = [](const std::string& w) {
+    for (unsigned char c : w)
+      if (std::isalnum(c) || c >= 0x80) return true;
+    return false;
+  };
   std::vector<const WordAttribution*> order;
-  for (const auto& w : e.words) order.push_back(&w);
+  for (const auto& w : e.words)
+    if (is_word(w.word)) order.push_back(&w);
   auto strongest = [&](bool positive) {
     std::vector<const WordAttribution*> v;
     for (auto* w : order)

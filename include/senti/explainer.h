@@ -62,10 +62,14 @@ struct Explanation {
   std::vector<WordAttribution> words;    // words the model read, in text order
   std::vector<TokenAttribution> tokens;  // content tokens (no [CLS]/[SEP]), in order
   size_t truncated = 0;                  // content tokens truncation dropped (unexplained)
+  // The starting point, for every method: the model with no words read ([CLS] [PAD]... [SEP],
+  // positions kept): its log-odds and probability of the explained label. The words move the
+  // answer from there to `score`.
+  double baseline_log_odds = 0;
+  float baseline_score = 0;
   // Integrated Gradients only: sum(tokens) should equal log_odds - baseline_log_odds
   // (completeness); delta = sum - that difference.
   int steps = 0;  // the steps used (after any doubling)
-  double baseline_log_odds = 0;  // of [CLS] [PAD]... [SEP], positions kept
   double delta = 0;
 };
 

@@ -234,13 +234,15 @@ Explanation Explainer::explain(std::string_view text, const ExplainOptions& o) c
   for (size_t i = 0; i < T; ++i) pieces[i] = s.tokenizer->id_to_token(ids[i]);
   const auto words = explain::group_words(e, pieces, s.tokenizer->config().wordpiece.continuing_subword_prefix);
 
+  std::vector<int32_t> base = ids;  // no words read: every content token [PAD]
+  for (size_t i = 0; i < T; ++i)
+    if (!e.special_tokens_mask[i]) base[i] = s.tokenizer->pad_id();
+  out.baseline_log_odds = s.evidence({base}, target, max_tokens)[0];
+  out.baseline_score = static_cast<float>(1.0 / (1.0 + std::exp(-out.baseline_log_odds)));
+
   std::vector<double> attr(T, 0.0);
   switch (o.method) {
     case ExplainMethod::kIntegratedGradients: {
-      std::vector<int32_t> base = ids;
-      for (size_t i = 0; i < T; ++i)
-        if (!e.special_tokens_mask[i]) base[i] = s.tokenizer->pad_id();
-      out.baseline_log_odds = s.evidence({base}, target, max_tokens)[0];
       const double diff = out.log_odds - out.baseline_log_odds;
       for (int steps = o.steps;; steps *= 2) {
         attr = s.integrated_gradients(ids, base, target, steps, max_tokens);

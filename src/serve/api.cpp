@@ -272,11 +272,11 @@ json explanation_object(const Explanation& e) {
     tokens.push_back({{"token", t.token}, {"start", t.start}, {"end", t.end}, {"score", t.score}});
   json j = {{"label", e.label},   {"score", e.score},         {"predicted", e.predicted},
             {"log_odds", e.log_odds}, {"method", explain_method_name(e.method)}, {"words", words}, {"tokens", tokens},
-            {"truncated_tokens", e.truncated}};
+            {"truncated_tokens", e.truncated}, {"baseline_log_odds", e.baseline_log_odds},
+            {"baseline_score", e.baseline_score}};
   if (e.method == ExplainMethod::kIntegratedGradients) {
     const double diff = e.log_odds - e.baseline_log_odds;
     j.update({{"steps", e.steps},
-              {"baseline_log_odds", e.baseline_log_odds},
               {"delta", e.delta},
               {"relative_delta", diff != 0 ? std::abs(e.delta / diff) : 0.0}});
   }

@@ -89,6 +89,12 @@ try {
   }
   assert.match(await page.textContent("#explain-legend"), /pushes towards POSITIVE.*pushes towards NEGATIVE/);
   assert.match(await page.textContent("#explain-summary"), /Integrated gradients, \d+ steps, completeness gap \d+\.\d\d %/);
+  // The starting point, and the words for and against (no punctuation listed as a word).
+  assert.match(await page.textContent("#explain-baseline"),
+               /^With no words read: POSITIVE \d+\.\d %; the words move it to \d+\.\d %\.$/);
+  const summaryText = await page.textContent("#explain-summary");
+  assert.match(summaryText, /For POSITIVE: .*\. Against: /);
+  assert.doesNotMatch(summaryText, /(^|[:,] )[,.!?] [+−]/, `punctuation listed as a word: ${summaryText}`);
   const focusable = page.locator("#explained-text mark.attr[tabindex='0']");
   assert.ok(await focusable.count() >= 1, "strong words are keyboard-reachable");
   await focusable.first().focus();

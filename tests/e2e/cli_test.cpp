@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -230,6 +231,30 @@ TEST(Cli, ExplainPrintsColouredWordsOrJson) {
   EXPECT_EQ(r.out.find("\033["), std::string::npos);
   EXPECT_EQ(r.out.rfind(text + "\n", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("NEGATIVE"), std::string::npos);
+
+  // Every method states its starting point: the explained label's probability with no words
+  // read, the same for all methods, and the line that says it in the terminal form.
+  double base = -1;
+  for (const char* method : {"ig", "gxi", "occlusion"}) {
+    Result m = run("explain -m " + model + " --json --method " + method + " '" + text + "'");
+    ASSERT_EQ(m.code, 0) << method;
+    auto j = nlohmann::json::parse(m.out);
+    ASSERT_TRUE(j.contains("baseline_score")) << method;
+    const double b = j["baseline_score"].get<double>();
+    EXPECT_GT(b, 0.0);
+    EXPECT_LT(b, 1.0);
+    EXPECT_NEAR(b, 1 / (1 + std::exp(-j["baseline_log_odds"].get<double>())), 1e-6) << method;
+    if (base >= 0) EXPECT_NEAR(b, base, 1e-6) << method;
+    base = b;
+  }
+  r = run("explain -m " + model + " '" + text + "'");
+  EXPECT_NE(r.out.find("with no words read: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the words move it to"), std::string::npos) << r.out;
+  // Punctuation is not listed as a word.
+  r = run("explain -m " + model + " --method occlusion 'great , fun !'");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.find(", ("), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("! ("), std::string::npos) << r.out;
 
   EXPECT_EQ(run("explain -m " + model + " --method lime x").code, 2);
   EXPECT_EQ(run("explain -m " + model + " --steps 0 x").code, 2);
