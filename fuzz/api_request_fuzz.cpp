@@ -1,4 +1,4 @@
-// Fuzzes the HTTP API's body parsing (/api/predict, /api/explain and TEI /predict): any bytes either parse
+// Fuzzes the HTTP API's body parsing (/api/predict, /api/explain, TEI /predict and /tokenize): any bytes either parse
 // into a request that honours the limits or raise ApiError with a 4xx status; never anything
 // else. A parsed request must also render an answer.
 #include <cstdint>
@@ -35,6 +35,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const ApiError& e) {
       if (e.status < 400 || e.status > 499 || e.type.empty()) std::abort();
     }
+  }
+  try {
+    TokenizeRequest t = parse_tokenize_request(body, 8);
+    if (t.inputs.empty() || t.inputs.size() > 8) std::abort();
+    for (const auto& text : t.inputs)
+      if (text.find_first_not_of(" \t\n\r\f\v") == std::string::npos) std::abort();
+    // Arbitrary bytes as token text must render as valid JSON.
+    if (tokenize_response({{{1, t.inputs[0], false, 0, t.inputs[0].size()}, {2, "[SEP]", true, 0, 0}}}).empty()) std::abort();
+  } catch (const ApiError& e) {
+    if (e.status < 400 || e.status > 499 || e.type.empty()) std::abort();
   }
   return 0;
 }

@@ -39,10 +39,31 @@ async function postJson(path, body) {
   return data;
 }
 
+// Errors are a toast at the bottom of the screen, seen wherever the reader has scrolled.
 function showError(message) {
-  const el = $("error");
-  el.textContent = message;
-  el.hidden = !message;
+  $("error-text").textContent = message;
+  $("error").hidden = !message;
+}
+
+// On a narrow screen the output sits below the input: bring it into view when it changes.
+function revealOutput() {
+  const r = $("output-panel").getBoundingClientRect();
+  if (r.top < 0 || r.top > window.innerHeight - 240) $("output-panel").scrollIntoView({ block: "start" });
+}
+
+function resetOutput() {
+  $("result").replaceChildren();
+  const p = document.createElement("p");
+  p.className = "muted";
+  p.id = "placeholder";
+  p.textContent = "The label and the confidence for each label appear here.";
+  $("result").append(p);
+  $("elapsed").textContent = "";
+  $("flag").disabled = true;
+  $("flag-status").textContent = "";
+  state.explainSeq++;
+  explainMessage("After a prediction, the review appears here with each word shaded by how much it pushed the model towards a label.");
+  state.lastInput = state.lastOutput = null;
 }
 
 function renderResult(labels) {
@@ -104,8 +125,10 @@ async function submit() {
     state.lastOutput = out;
     $("flag").disabled = false;
     $("flag-status").textContent = "";
+    revealOutput();
     if ($("explain-on").checked) explain(text, out[0].label);
   } catch (e) {
+    resetOutput();  // the previous text's answer must not look like this one's
     showError(e.message);
   } finally {
     $("submit").disabled = false;
@@ -218,18 +241,8 @@ function renderExplanation(text, e) {
 
 function clearAll() {
   $("text").value = "";
-  $("result").replaceChildren();
-  const p = document.createElement("p");
-  p.className = "muted";
-  p.textContent = "The label and the confidence for each label appear here.";
-  $("result").append(p);
-  $("elapsed").textContent = "";
-  $("flag").disabled = true;
-  $("flag-status").textContent = "";
+  resetOutput();
   showError("");
-  state.explainSeq++;
-  explainMessage("After a prediction, the review appears here with each word shaded by how much it pushed the model towards a label.");
-  state.lastInput = state.lastOutput = null;
   updateCurl();
   $("text").focus();
 }
@@ -268,16 +281,25 @@ function parseCsv(text) {
   return rows;
 }
 
-function textsFromFile(name, content) {
+// Column names taken as the text column, as `senti train` reads datasets.
+const TEXT_COLUMNS = ["text", "review", "sentence", "content", "comment", "body", "message"];
+
+// The texts of an uploaded file: {texts} or {error}, or {columns} when a CSV's text column
+// must be chosen (none has a known name). `column` is the chosen column's index.
+function textsFromFile(name, content, column) {
   content = content.replace(/^\uFEFF/, "");
-  if (!/\.csv$/i.test(name)) return content.split(/\r?\n/).filter((l) => l.trim());
+  if (!/\.csv$/i.test(name)) return { texts: content.split(/\r?\n/).filter((l) => l.trim()) };
   const rows = parseCsv(content).filter((r) => r.some((f) => f.trim()));
-  if (!rows.length) return [];
-  const header = rows[0].map((h) => h.trim().toLowerCase());
-  let col = header.findIndex((h) => ["text", "review", "sentence", "input", "content"].includes(h));
-  const hasHeader = col >= 0;
-  if (!hasHeader) col = 0;
-  return rows.slice(hasHeader ? 1 : 0).map((r) => (r[col] || "")).filter((t) => t.trim());
+  if (!rows.length) return { error: name + " is empty." };
+  const header = rows[0].map((h) => h.trim());
+  if (rows.length === 1) return { error: name + " has only a header line (" + header.join(", ") + "): no texts to classify." };
+  let col = column;
+  if (col === undefined || col < 0 || col >= header.length) {
+    col = header.findIndex((h) => TEXT_COLUMNS.includes(h.toLowerCase()));
+    if (col < 0 && header.length === 1) col = 0;
+    if (col < 0) return { columns: header };
+  }
+  return { texts: rows.slice(1).map((r) => (r[col] || "")).filter((t) => t.trim()), column: header[col] };
 }
 
 function csvField(v) {
@@ -289,13 +311,30 @@ async function runBatch() {
   const file = $("batch-file").files[0];
   if (!file) return;
   showError("");
-  const texts = textsFromFile(file.name, await file.text());
+  const picked = $("batch-column-row").hidden ? undefined : Number($("batch-column").value);
+  const parsed = textsFromFile(file.name, await file.text(), picked);
   const tbody = $("batch-table").querySelector("tbody");
   tbody.replaceChildren();
+  $("batch-table").hidden = true;
   state.batchRows = [];
   $("batch-download").disabled = true;
+  if (parsed.columns) {  // no column with a known name: ask which one
+    const sel = $("batch-column");
+    sel.replaceChildren(...parsed.columns.map((c, i) => new Option(c || "(column " + (i + 1) + ")", String(i))));
+    $("batch-column-row").hidden = false;
+    $("batch-status").textContent = "Which column holds the texts? None of " + file.name + "'s columns (" +
+      parsed.columns.join(", ") + ") is named " + TEXT_COLUMNS.join(", ") + ": choose one and classify again.";
+    sel.focus();
+    return;
+  }
+  if (parsed.error) {
+    $("batch-status").textContent = "";
+    showError(parsed.error);
+    return;
+  }
+  const texts = parsed.texts;
   if (!texts.length) {
-    $("batch-status").textContent = "No texts found in " + file.name + ".";
+    showError("No texts found in " + file.name + (parsed.column ? " (column " + parsed.column + ")" : "") + ".");
     return;
   }
   $("batch-run").disabled = true;
@@ -321,7 +360,8 @@ async function runBatch() {
       $("batch-table").hidden = false;
     }
     const s = (performance.now() - t0) / 1000;
-    $("batch-status").textContent = texts.length + " texts classified in " + s.toFixed(2) + " s.";
+    $("batch-status").textContent = texts.length + " texts classified in " + s.toFixed(2) + " s" +
+      (parsed.column ? " (column " + parsed.column + ")." : ".");
     $("batch-download").disabled = false;
   } catch (e) {
     $("batch-status").textContent = "";
@@ -357,6 +397,17 @@ function updateCurl() {
     " \\\n  -d " + shellQuote(JSON.stringify({ inputs: text, truncate: true }));
   $("curl-explain").textContent = base + "/api/explain -H 'Content-Type: application/json'" + auth +
     " \\\n  -d " + shellQuote(JSON.stringify({ inputs: text, method: $("explain-method").value }));
+  const pyAuth = state.info && state.info.auth ? ',\n    headers={"Authorization": "Bearer " + os.environ["SENTI_API_KEY"]}' : "";
+  $("python-snippet").textContent = (pyAuth ? "import os\n" : "") + "import requests\n\n" +
+    "answer = requests.post(\n    " + JSON.stringify(location.origin + "/api/predict") + ",\n" +
+    "    json={\"inputs\": " + JSON.stringify(text) + ", \"top_k\": None}" + pyAuth + ",\n    timeout=60,\n)\n" +
+    "answer.raise_for_status()\nprint(answer.json())  # [{'label': ..., 'score': ...}, ...]";
+  const jsAuth = state.info && state.info.auth ? ", Authorization: \"Bearer \" + apiKey" : "";
+  $("js-snippet").textContent = (jsAuth ? "const apiKey = \"...\";  // the server's --api-key\n" : "") +
+    "const answer = await fetch(" + JSON.stringify(location.origin + "/api/predict") + ", {\n" +
+    "  method: \"POST\",\n  headers: { \"Content-Type\": \"application/json\"" + jsAuth + " },\n" +
+    "  body: JSON.stringify({ inputs: " + JSON.stringify(text) + ", top_k: null }),\n});\n" +
+    "if (!answer.ok) throw new Error((await answer.json()).error);\nconsole.log(await answer.json());  // [{label, score}, ...]";
 }
 
 async function copySnippet(ev) {
@@ -389,6 +440,10 @@ async function loadInfo() {
     }
     $("model-info").textContent = "Model " + info.model_id + " · labels " + info.labels.join(", ") + " · " +
       info.max_length + " tokens · " + info.dtype + " · " + (info.parameters / 1e6).toFixed(1) + " M parameters";
+    if (info.model_card) {
+      $("model-card-title").textContent = info.model_card.title;
+      $("model-card-line").hidden = false;
+    }
   } catch (e) {
     $("model-info").textContent = "Cannot reach the senti server at " + location.origin + ".";
     setTimeout(loadInfo, 3000);
@@ -417,7 +472,11 @@ function init() {
   $("explain-method").addEventListener("change", () => {
     if (state.lastInput && state.lastOutput && $("explain-on").checked) explain(state.lastInput, state.lastOutput[0].label);
   });
-  $("batch-file").addEventListener("change", () => { $("batch-run").disabled = !$("batch-file").files.length; });
+  $("batch-file").addEventListener("change", () => {
+    $("batch-run").disabled = !$("batch-file").files.length;
+    $("batch-column-row").hidden = true;  // a new file: its column is found anew
+  });
+  $("error-close").addEventListener("click", () => showError(""));
   $("batch-run").addEventListener("click", runBatch);
   $("batch-download").addEventListener("click", downloadCsv);
   for (const b of document.querySelectorAll(".copy")) b.addEventListener("click", copySnippet);

@@ -159,11 +159,11 @@ void read_csv(const std::string& path, LabelMap& labels, BadRows mode, Dataset& 
   std::string err;
   if (!read_csv_record(data, pos, fields, err, lines) || !err.empty())
     fail(ErrorCode::kParse, path + ":1: expected a header row (text,label)");
-  const int tcol = column_of(fields, {"text", "review", "sentence", "content"});
+  const int tcol = column_of(fields, {"text", "review", "sentence", "content", "comment", "body", "message"});
   const int lcol = column_of(fields, {"label", "sentiment", "labels", "target"});
   if (tcol < 0 || lcol < 0)
-    fail(ErrorCode::kParse, path + ":1: header needs a text column (text or review) and a label column (label or "
-                                   "sentiment)");
+    fail(ErrorCode::kParse, path + ":1: header needs a text column (text, review, sentence, content, comment, body or "
+                                   "message) and a label column (label, sentiment, labels or target)");
   line += lines;
   const size_t columns = fields.size();
   for (;;) {

@@ -334,6 +334,44 @@ FlagRequest parse_flag_request(std::string_view body) {
   return r;
 }
 
+TokenizeRequest parse_tokenize_request(std::string_view body, size_t max_inputs) {
+  const json j = parse_object(body);
+  TokenizeRequest r;
+  auto in = j.find("inputs");
+  if (in == j.end()) invalid("\"inputs\" is missing: send {\"inputs\": \"some text\"} or a list of texts");
+  if (in->is_array()) {
+    check_count(in->size(), max_inputs);
+    for (size_t i = 0; i < in->size(); ++i) r.inputs.push_back(text_at((*in)[i], "inputs[" + std::to_string(i) + "]"));
+  } else {
+    if (!in->is_string()) invalid(std::string("\"inputs\" must be a string or a list of strings, got ") + type_name(*in));
+    r.inputs.push_back(text_at(*in, "inputs"));
+  }
+  if (auto a = j.find("add_special_tokens"); a != j.end() && !a->is_null()) {
+    if (!a->is_boolean()) invalid("\"add_special_tokens\" must be true or false, got " + excerpt(*a));
+    r.add_special_tokens = a->get<bool>();
+  }
+  if (auto t = j.find("truncate"); t != j.end() && !t->is_null()) {
+    if (!t->is_boolean()) invalid("\"truncate\" must be true or false, got " + excerpt(*t));
+    r.truncate = t->get<bool>();
+  }
+  return r;
+}
+
+std::string tokenize_response(const std::vector<std::vector<TokenOut>>& tokens) {
+  json out = json::array();
+  for (const auto& list : tokens) {
+    json a = json::array();
+    for (const auto& t : list) {
+      json o = {{"id", t.id}, {"text", t.text}, {"special", t.special}};
+      if (t.special) o.update({{"start", nullptr}, {"stop", nullptr}});
+      else o.update({{"start", t.start}, {"stop", t.stop}});
+      a.push_back(std::move(o));
+    }
+    out.push_back(std::move(a));
+  }
+  return dump(out);
+}
+
 ApiError too_long_error(size_t index, size_t tokens, size_t max_length) {
   return ApiError(413, "Validation",
                   "input " + std::to_string(index) + " has " + std::to_string(tokens) + " tokens; the model reads at most " +

@@ -73,6 +73,25 @@ std::string explanation_json(const Explanation& e);
 // /api/explain's answer: one explanation for a string input, a list for a list.
 std::string explain_response(const PredictRequest& request, const std::vector<Explanation>& explanations);
 
+// TEI's /tokenize: {"inputs": "t" | ["t1", ...], "add_special_tokens": bool (default true),
+// "truncate": bool (default false)}.
+struct TokenizeRequest {
+  std::vector<std::string> inputs;
+  bool add_special_tokens = true;
+  bool truncate = false;  // "truncate": true cuts at the model's maximum; else a longer text is a 413
+};
+TokenizeRequest parse_tokenize_request(std::string_view body, size_t max_inputs);
+// One token as TEI answers it: its id, its text (the vocabulary entry), whether the template
+// added it, and its span [start, stop) in code points of the input (null for added tokens).
+struct TokenOut {
+  int32_t id;
+  std::string text;
+  bool special;
+  size_t start, stop;
+};
+// [[{"id", "text", "special", "start", "stop"}, ...], ...]: one list per input, always nested.
+std::string tokenize_response(const std::vector<std::vector<TokenOut>>& tokens);
+
 // A 413 for an input longer than the model reads when the request asked not to truncate.
 ApiError too_long_error(size_t index, size_t tokens, size_t max_length);
 

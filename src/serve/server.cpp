@@ -8,9 +8,11 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "senti/version.h"
@@ -21,6 +23,7 @@
 #include "serve/flag_log.h"
 #include "serve/http.h"
 #include "serve/metrics.h"
+#include "text/tokenizer.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -33,11 +36,12 @@ namespace {
 thread_local bool explained = false;           // the request on this thread computed explanations
 constexpr size_t kTrimAfterBytes = 256 << 10;  // bodies this large are followed by malloc_trim
 
-const std::set<std::string> kPostRoutes = {"/api/predict", "/api/explain", "/api/flag", "/predict"};
-const std::set<std::string> kGetRoutes = {"/health", "/info", "/metrics"};
+const std::set<std::string> kPostRoutes = {"/api/predict", "/api/explain", "/api/flag", "/predict", "/tokenize"};
+const std::set<std::string> kGetRoutes = {"/health", "/info", "/metrics", "/model-card"};
+constexpr size_t kMaxModelCard = 1 << 20;  // bytes of README.md served as the model card
 
 std::string route_label(const std::string& path) {
-  if (kPostRoutes.count(path) || kGetRoutes.count(path) || path == "/openapi.json") return path;
+  if (kPostRoutes.count(path) || kGetRoutes.count(path) || path == "/openapi.json" || path == "/docs") return path;
   if (find_asset(path)) return "static";
   return "unmatched";
 }
@@ -78,6 +82,8 @@ struct Server::Impl {
   std::unique_ptr<Classifier> classifier;
   std::unique_ptr<Explainer> explainer;  // null when the model cannot be explained (explainer_error says why)
   std::string explainer_error;
+  std::unique_ptr<text::Tokenizer> tokenizer;  // for /tokenize
+  std::string model_card, model_card_title;     // the model folder's README.md, when it has one
   std::unique_ptr<Batcher> batcher;
   std::unique_ptr<FlagLog> flags;
   std::unique_ptr<ExplainGate> explain_gate;
@@ -256,6 +262,27 @@ struct Server::Impl {
     res.body = json{{"flagged", true}, {"file", flags->path()}, {"label", scores.at(0).label}}.dump();
   }
 
+  // TEI's /tokenize: the model's tokens of each input, with their spans.
+  void tokenize(const HttpRequest& req, HttpResponse& res) {
+    model();
+    TokenizeRequest t = parse_tokenize_request(req.body, o.max_inputs);
+    const size_t max_length = classifier->info().max_length;
+    std::vector<std::vector<TokenOut>> out;
+    for (size_t i = 0; i < t.inputs.size(); ++i) {
+      text::EncodeOptions eo;
+      eo.add_special_tokens = t.add_special_tokens;
+      if (t.truncate) eo.truncation.max_length = max_length;
+      const text::Encoding e = tokenizer->encode(t.inputs[i], eo);
+      if (!t.truncate && e.ids.size() > max_length) throw too_long_error(i, e.ids.size(), max_length);
+      std::vector<TokenOut> list;
+      for (size_t k = 0; k < e.ids.size(); ++k)
+        list.push_back({e.ids[k], tokenizer->id_to_token(e.ids[k]), e.special_tokens_mask[k] != 0, e.offsets[k].first,
+                        e.offsets[k].second});
+      out.push_back(std::move(list));
+    }
+    res.body = tokenize_response(out);
+  }
+
   json info_json() const {
     const HttpLimits& l = http->limits();
     json j = {{"version", SENTI_VERSION},
@@ -293,6 +320,7 @@ struct Server::Impl {
                 {"heads", m.heads},
                 {"vocab_size", m.vocab_size},
                 {"explain", explainer != nullptr}});
+      j["model_card"] = model_card.empty() ? json(nullptr) : json{{"title", model_card_title}, {"url", "/model-card"}};
       if (!explainer) j["explain_error"] = explainer_error;
     }
     return j;
@@ -318,6 +346,7 @@ struct Server::Impl {
       if (req.path == "/api/predict") guarded(req, res, true, [&] { predict(req, res, Dialect::kPipeline); });
       else if (req.path == "/predict") guarded(req, res, true, [&] { predict(req, res, Dialect::kTei); });
       else if (req.path == "/api/explain") guarded(req, res, true, [&] { explain(req, res); });
+      else if (req.path == "/tokenize") guarded(req, res, true, [&] { tokenize(req, res); });
       else guarded(req, res, true, [&] { flag(req, res); });
       // Give back what a large request took (its text, tokens, an explanation's activations):
       // glibc keeps freed blocks in per-thread arenas, and with 128 workers a few requests of
@@ -327,7 +356,7 @@ struct Server::Impl {
       if (req.body.size() >= kTrimAfterBytes || explained) malloc_trim(0);
       return;
     }
-    const Asset* asset = kGetRoutes.count(req.path) ? nullptr : find_asset(req.path);
+    const Asset* asset = kGetRoutes.count(req.path) ? nullptr : find_asset(req.path == "/docs" ? "/docs.html" : req.path);
     if (!get && (kGetRoutes.count(req.path) || asset)) {
       res.headers.emplace_back("Allow", "GET, HEAD");
       return send_error(res, 405, "MethodNotAllowed", req.path + " takes GET");
@@ -339,6 +368,14 @@ struct Server::Impl {
       });
     }
     if (req.path == "/info") return guarded(req, res, false, [&] { res.body = info_json().dump(); });
+    if (req.path == "/model-card") {
+      return guarded(req, res, false, [&] {
+        model();
+        if (model_card.empty()) throw ApiError(404, "NotFound", "the model folder has no README.md (model card)");
+        res.content_type = "text/plain; charset=utf-8";  // Markdown, readable as it is
+        res.body = model_card;
+      });
+    }
     if (req.path == "/metrics") {
       return guarded(req, res, false, [&] {
         const HttpStats st = http->stats();
@@ -420,6 +457,20 @@ void Server::load() {
   } catch (const Error& e) {
     s.explainer_error = e.what();
     log::warn(std::string("explanations are off: ") + e.what());
+  }
+  s.tokenizer = std::make_unique<text::Tokenizer>(text::Tokenizer::from_path(s.o.model_dir));
+  if (std::ifstream card(s.o.model_dir + "/README.md", std::ios::binary); card) {
+    s.model_card.resize(kMaxModelCard);
+    card.read(s.model_card.data(), static_cast<std::streamsize>(kMaxModelCard));
+    s.model_card.resize(static_cast<size_t>(card.gcount()));
+    // The title: the first Markdown heading (after any front matter), else the first line.
+    std::istringstream lines(s.model_card);
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind("# ", 0) == 0) {
+        s.model_card_title = line.substr(2);
+        break;
+      }
+    if (s.model_card_title.empty()) s.model_card_title = s.model_card.substr(0, std::min<size_t>(s.model_card.find('\n'), 200));
   }
   s.batcher = std::make_unique<Batcher>(*s.classifier, BatcherOptions{s.o.max_batch_tokens, s.o.max_wait_ms},
                                         [&s](const BatchInfo& b) { s.metrics.record_batch(b.requests, b.texts, b.tokens); });

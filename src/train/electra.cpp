@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -111,7 +112,11 @@ double ElectraObjective::micro_batch(size_t index, uint64_t dropout_seed, size_t
   gen_->backward(ga);
   const model::TrainBatch replaced = replace(masked, idx, train_, ga, mix_seed(dropout_seed, 2));
   for (const auto& s : replaced.sequences) tokens += s.size();
-  return gen_loss + disc_.forward_backward(replaced, mix_seed(dropout_seed, 1));
+  const double disc_loss = disc_.forward_backward(replaced, mix_seed(dropout_seed, 1));
+  gen_sum_ += gen_loss;
+  disc_sum_ += disc_loss / o_.rtd_weight;
+  ++sum_n_;
+  return gen_loss + disc_loss;
 }
 
 void ElectraObjective::before_step(const Step& step) {
@@ -133,6 +138,15 @@ void ElectraObjective::before_step(const Step& step) {
 void ElectraObjective::after_step() {
   tie();
   gen_->zero_grad();
+  // The total the progress line shows hides which part learns: both, every 100 steps.
+  if (++steps_seen_ % 100 == 0 && sum_n_ > 0) {
+    char line[160];
+    std::snprintf(line, sizeof line, "last 100 steps: generator MLM loss %.4f, discriminator loss %.4f (unweighted)",
+                  gen_sum_ / static_cast<double>(sum_n_), disc_sum_ / static_cast<double>(sum_n_));
+    log::info(line);
+    gen_sum_ = disc_sum_ = 0;
+    sum_n_ = 0;
+  }
 }
 
 ElectraValidation ElectraObjective::validate() {

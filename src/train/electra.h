@@ -68,6 +68,9 @@ class ElectraObjective : public Objective {
   std::vector<size_t> order_;
   int epoch_ = 0;
   int64_t restored_steps_ = 0;
+  // Running sums of the two losses since the last log line (every 100 steps).
+  double gen_sum_ = 0, disc_sum_ = 0;
+  int64_t sum_n_ = 0, steps_seen_ = 0;
 };
 
 }  // namespace senti::train

@@ -7,7 +7,7 @@
 // $SENTI_ARTIFACTS (default build/artifacts). Exits non-zero on the first failed check.
 // Usage: node app.test.mjs path/to/senti path/to/model
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import assert from "node:assert/strict";
@@ -32,9 +32,13 @@ if (!existsSync(executablePath)) {
 const artifacts = resolve(process.env.SENTI_ARTIFACTS || "build/artifacts");
 mkdirSync(artifacts, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), "senti-browser-"));
+// The model, with a model card beside it (the page links to it).
+const modelDir = join(work, "model");
+cpSync(model, modelDir, { recursive: true });
+writeFileSync(join(modelDir, "README.md"), "# tiny-2label: a test classifier trained on English movie reviews\n\nFor tests only.\n");
 
 // Start the server on a free port and wait until it says it is ready.
-const server = spawn(senti, ["serve", "-m", model, "--port", "0", "-t", "1", "--flag-file", join(work, "flags.csv")],
+const server = spawn(senti, ["serve", "-m", modelDir, "--port", "0", "-t", "1", "--flag-file", join(work, "flags.csv")],
                      { stdio: ["ignore", "ignore", "pipe"] });
 let log = "";
 const url = await new Promise((ok, fail) => {
@@ -59,7 +63,14 @@ try {
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   await page.goto(url);
   await page.waitForFunction(() => document.getElementById("model-info").textContent.startsWith("Model "));
-  assert.match(await page.textContent("#model-info"), /tiny-2label/);
+  assert.match(await page.textContent("#model-info"), /model/);
+  // What the model is: the model card's title and a link to the card.
+  await page.waitForSelector("#model-card-line:not([hidden])");
+  assert.match(await page.textContent("#model-card-title"), /trained on English movie reviews/);
+  const cardHref = await page.getAttribute("#model-card-link", "href");
+  const card = await (await fetch(new URL(cardHref, url))).text();
+  assert.match(card, /For tests only/, "the link serves the model card");
+  await page.screenshot({ path: join(artifacts, "page-model-card.png"), clip: { x: 0, y: 0, width: 1280, height: 200 } });
 
   // Type a review, submit with Ctrl+Enter: the top label, a bar per label, the elapsed time.
   await page.fill("#text", "I loved this movie, the acting was great.");
@@ -133,6 +144,10 @@ try {
   assert.ok((await page.textContent("#curl-pipeline")).includes(url + "api/predict"));
   assert.ok((await page.textContent("#curl-tei")).includes(url + "predict"));
 
+  // Python and JavaScript snippets beside curl.
+  assert.match(await page.textContent("#python-snippet"), /import requests[\s\S]*requests\.post\(/);
+  assert.match(await page.textContent("#js-snippet"), /await fetch\(/);
+
   // Batch mode: a CSV with a header and a quoted comma; the table and a CSV download.
   const csv = 'id,text\n1,"Great fun, loved it"\n2,Terrible and boring\n3,"An ""okay"" film"\n';
   await page.setInputFiles("#batch-file", { name: "reviews.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
@@ -154,6 +169,30 @@ try {
   await page.click("#batch-run");
   await page.waitForFunction(() => /3 texts classified/.test(document.getElementById("batch-status").textContent));
   await page.screenshot({ path: join(artifacts, "page-batch.png"), fullPage: true });
+  // The text column is found by its name, not its place: id,comment,stars uses "comment".
+  await page.setInputFiles("#batch-file", { name: "comments.csv", mimeType: "text/csv",
+    buffer: Buffer.from("id,comment,stars\n17,Loved every minute,5\n18,A dull mess,1\n19,Fine,3\n") });
+  await page.click("#batch-run");
+  await page.waitForFunction(() => /3 texts classified.*column comment/.test(document.getElementById("batch-status").textContent));
+  assert.equal(await page.textContent("#batch-table tbody tr:nth-child(1) td.text"), "Loved every minute");
+  // A header line alone is an error, not "classified".
+  await page.setInputFiles("#batch-file", { name: "empty.csv", mimeType: "text/csv", buffer: Buffer.from("id,comment,stars\n") });
+  await page.click("#batch-run");
+  await page.waitForSelector("#error:not([hidden])");
+  assert.match(await page.textContent("#error"), /only a header line/);
+  assert.ok(await page.isHidden("#batch-table"), "no table for a file without texts");
+  await page.click("#error-close");
+  // No column with a known name: the page asks which one, then classifies it.
+  await page.setInputFiles("#batch-file", { name: "opinions.csv", mimeType: "text/csv",
+    buffer: Buffer.from("id,opinion\n1,Wonderful film\n2,Awful\n") });
+  await page.click("#batch-run");
+  await page.waitForSelector("#batch-column-row:not([hidden])");
+  assert.match(await page.textContent("#batch-status"), /Which column holds the texts\?/);
+  await page.screenshot({ path: join(artifacts, "page-batch-column.png"), fullPage: true });
+  await page.selectOption("#batch-column", { label: "opinion" });
+  await page.click("#batch-run");
+  await page.waitForFunction(() => /2 texts classified.*column opinion/.test(document.getElementById("batch-status").textContent));
+  assert.equal(await page.textContent("#batch-table tbody tr:nth-child(2) td.text"), "Awful");
 
   // Keyboard: Tab from the text box reaches the buttons.
   await page.focus("#text");
@@ -165,7 +204,40 @@ try {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page overflows a phone screen by ${overflow}px`);
   await page.screenshot({ path: join(artifacts, "page-phone.png"), fullPage: true });
+  // On the phone, Submit shows its answer without the reader scrolling: the label is on screen.
+  const onScreen = (sel) => page.evaluate((s) => {
+    const r = document.querySelector(s).getBoundingClientRect();
+    return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+  }, sel);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.fill("#text", "What a wonderful film, I loved it.");
+  await page.click("#submit");
+  await page.waitForFunction(() => !document.getElementById("submit").disabled && document.getElementById("top-label"));
+  assert.ok(await onScreen("#top-label"), "the label is visible after Submit on a phone");
+  await page.screenshot({ path: join(artifacts, "page-phone-result.png") });
+  // ... and an error is a toast on screen wherever the reader is.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.click("#clear");
+  await page.click("#submit");
+  await page.waitForSelector("#error:not([hidden])");
+  assert.ok(await onScreen("#error"), "the empty-text error is visible on a phone");
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  assert.ok(await onScreen("#error"), "the error stays visible when scrolled");
+  await page.screenshot({ path: join(artifacts, "page-phone-error.png") });
+  await page.click("#error-close");
   assert.deepEqual(consoleErrors, []);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // The /docs page renders every route of /openapi.json.
+  const docs = await context.newPage();
+  await docs.goto(url + "docs");
+  await docs.waitForFunction(() => /\d+ routes/.test(document.getElementById("docs-status").textContent));
+  for (const r of ["POST /api/predict", "POST /tokenize", "GET /model-card"])
+    assert.ok((await docs.textContent("#docs-toc")).includes(r), `/docs lists ${r}`);
+  await docs.screenshot({ path: join(artifacts, "page-docs.png") });
+  await docs.close();
+  await page.fill("#text", "A good film.");
+  await page.click("#submit");
+  await page.waitForSelector("#top-label");
 
   // The server goes away: the page says so instead of failing silently.
   server.kill("SIGTERM");
@@ -174,6 +246,7 @@ try {
   await page.click("#submit");
   await page.waitForSelector("#error:not([hidden])");
   assert.match(await page.textContent("#error"), /Cannot reach the senti server/);
+  assert.equal(await page.locator("#top-label").count(), 0, "the previous text's answer is gone after the error");
   console.log(`browser test passed; screenshots in ${artifacts}`);
 } catch (e) {
   failed = true;

@@ -301,3 +301,30 @@ TEST(ServeApi, HttpRequestParsingIsStrict) {
   EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << "HEAD: no body";
   EXPECT_NE(head.find("Connection: close"), std::string::npos) << head;
 }
+
+TEST(ServeApi, TokenizeRequestsAndAnswers) {
+  TokenizeRequest r = parse_tokenize_request(R"({"inputs": "a film"})", 4);
+  EXPECT_EQ(r.inputs, std::vector<std::string>{"a film"});
+  EXPECT_TRUE(r.add_special_tokens);
+  EXPECT_FALSE(r.truncate);
+  r = parse_tokenize_request(R"({"inputs": ["a", "b"], "add_special_tokens": false, "truncate": true})", 4);
+  EXPECT_EQ(r.inputs.size(), 2u);
+  EXPECT_FALSE(r.add_special_tokens);
+  EXPECT_TRUE(r.truncate);
+  for (const char* bad : {R"({})", R"({"inputs": 3})", R"({"inputs": "  "})", R"({"inputs": "a", "truncate": 1})",
+                          R"([1])", R"({"inputs": ["a", "b", "c", "d", "e"]})"}) {
+    try {
+      parse_tokenize_request(bad, 4);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const ApiError& e) {
+      EXPECT_GE(e.status, 400) << bad;
+      EXPECT_LT(e.status, 500) << bad;
+    }
+  }
+  auto j = json::parse(tokenize_response({{{101, "[CLS]", true, 0, 0}, {7, "café", false, 2, 6}}}));
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_TRUE(j[0][0]["start"].is_null());
+  EXPECT_EQ(j[0][1]["text"], "café");
+  EXPECT_EQ(j[0][1]["start"], 2);
+  EXPECT_EQ(j[0][1]["stop"], 6);
+}

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -196,19 +198,82 @@ TEST(ServeHttp, InfoHealthMetricsOpenapiAndPage) {
   ASSERT_TRUE(openapi);
   json doc = json::parse(openapi->body);
   for (const char* route : {"/api/predict", "/api/explain", "/predict", "/api/flag", "/health", "/info", "/metrics",
-                            "/openapi.json", "/"})
+                            "/openapi.json", "/", "/tokenize", "/model-card", "/docs"})
     EXPECT_TRUE(doc["paths"].contains(route)) << route;
   auto page = c.Get("/");
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
   EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
   EXPECT_NE(page->body.find("<textarea"), std::string::npos);
-  for (const char* asset : {"/app.js", "/style.css", "/favicon.svg"}) {
+  for (const char* asset : {"/app.js", "/style.css", "/favicon.svg", "/docs", "/docs.js"}) {
     auto r = c.Get(asset);
     ASSERT_TRUE(r) << asset;
     EXPECT_EQ(r->status, 200) << asset;
     EXPECT_GT(r->body.size(), 100u) << asset;
   }
+}
+
+// TEI's /tokenize: the tokenizer's ids, entries and code-point spans; the model card.
+TEST(ServeHttp, TokenizeAndModelCard) {
+  Running s({});
+  json t = post(s, "/tokenize", R"({"inputs": "the movie was great"})", 200);
+  ASSERT_TRUE(t.is_array());
+  ASSERT_EQ(t.size(), 1u);  // one list per input, also for a single string
+  const json& toks = t[0];
+  ASSERT_GE(toks.size(), 3u);
+  EXPECT_EQ(toks.front()["text"], "[CLS]");
+  EXPECT_TRUE(toks.front()["special"].get<bool>());
+  EXPECT_TRUE(toks.front()["start"].is_null());
+  EXPECT_EQ(toks.back()["text"], "[SEP]");
+  EXPECT_FALSE(toks[1]["special"].get<bool>());
+  EXPECT_EQ(toks[1]["start"], 0);
+  // Each content token's span covers its text in the input.
+  const std::string input = "the movie was great";
+  size_t known = 0;
+  for (const auto& tok : toks)
+    if (!tok["special"].get<bool>() && tok["text"] != "[UNK]") {
+      ++known;
+      std::string piece = tok["text"].get<std::string>();
+      if (piece.rfind("##", 0) == 0) piece = piece.substr(2);
+      EXPECT_EQ(input.substr(tok["start"].get<size_t>(), tok["stop"].get<size_t>() - tok["start"].get<size_t>()), piece);
+    }
+  EXPECT_GE(known, 2u) << t;
+  json plain = post(s, "/tokenize", R"({"inputs": ["hello", "world"], "add_special_tokens": false})", 200);
+  ASSERT_EQ(plain.size(), 2u);
+  EXPECT_FALSE(plain[0][0]["special"].get<bool>());
+  post(s, "/tokenize", R"({"inputs": ""})", 422);
+  post(s, "/tokenize", R"({"inputs": "x", "add_special_tokens": "yes"})", 422);
+  std::string long_text;
+  for (int i = 0; i < 200; ++i) long_text += "hello ";
+  post(s, "/tokenize", R"({"inputs": ")" + long_text + R"("})", 413);  // the fixture reads 64 tokens
+  json cut = post(s, "/tokenize", R"({"inputs": ")" + long_text + R"(", "truncate": true})", 200);
+  EXPECT_EQ(cut[0].size(), 64u);
+  // The fixture folder has no README.md: /info says so and /model-card is a 404.
+  auto c = s.client();
+  EXPECT_TRUE(json::parse(c.Get("/info")->body)["model_card"].is_null());
+  auto card = c.Get("/model-card");
+  ASSERT_TRUE(card);
+  EXPECT_EQ(card->status, 404);
+}
+
+TEST(ServeHttp, ModelCardIsTheReadme) {
+  const std::string dir = ::testing::TempDir() + "/senti_card_model";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(fixture("tiny-2label"), dir);
+  std::ofstream(dir + "/README.md") << "---\nlicense: mit\n---\n# A tiny test model\n\nTrained on nothing.\n";
+  ServeOptions o;
+  o.model_dir = dir;
+  Running s(o);
+  auto c = s.client();
+  json info = json::parse(c.Get("/info")->body);
+  EXPECT_EQ(info["model_card"]["title"], "A tiny test model");
+  EXPECT_EQ(info["model_card"]["url"], "/model-card");
+  auto card = c.Get("/model-card");
+  ASSERT_TRUE(card);
+  EXPECT_EQ(card->status, 200);
+  EXPECT_NE(card->body.find("Trained on nothing."), std::string::npos);
+  EXPECT_NE(card->get_header_value("Content-Type").find("text/plain"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ServeHttp, ErrorsAreJsonWithTheRightStatus) {
