@@ -157,12 +157,25 @@ function explainMessage(text) {
 async function explain(text, label) {
   const seq = ++state.explainSeq;
   const method = $("explain-method").value;
-  explainMessage("Explaining…");
+  // A long explanation (integrated gradients on a long review takes seconds) shows that it is
+  // still at work, and for how long.
+  const names = { ig: "integrated gradients", gxi: "gradient × input", occlusion: "leaving one word out at a time" };
+  const t0 = performance.now();
+  const tick = () => {
+    if (seq !== state.explainSeq) return clearInterval(timer);
+    const s = (performance.now() - t0) / 1000;
+    explainMessage("Explaining " + label + " by " + (names[method] || method) + "… " +
+      (s >= 1 ? s.toFixed(0) + " s" : ""));
+  };
+  const timer = setInterval(tick, 1000);
+  tick();
   try {
     const e = await postJson("/api/explain", { inputs: text, label, method });
     if (seq === state.explainSeq) renderExplanation(text, e);
   } catch (err) {
     if (seq === state.explainSeq) explainMessage("No explanation: " + err.message);
+  } finally {
+    clearInterval(timer);
   }
 }
 

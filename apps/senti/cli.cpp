@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <cctype>
 #include <filesystem>
 
 #include "util/error.h"
@@ -79,6 +80,51 @@ std::string ModelOptions::resolve_model_dir() const {
     fail(ErrorCode::kInvalidArgument, "no model given and no default model at " + dir +
                                           ": pass -m MODEL_DIR (a Hugging Face DistilBERT folder) or set SENTI_MODEL");
   return dir;
+}
+
+std::optional<double> parse_duration(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  double total = 0;
+  size_t i = 0;
+  bool any_unit = false;
+  while (i < text.size()) {
+    size_t j = i;
+    while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '.')) ++j;
+    if (j == i) return std::nullopt;
+    double v = 0;
+    try {
+      size_t used = 0;
+      v = std::stod(text.substr(i, j - i), &used);
+      if (used != j - i) return std::nullopt;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    if (j == text.size()) {  // a bare number: seconds, only as the whole text
+      if (any_unit) return std::nullopt;
+      return v;
+    }
+    const char unit = text[j];
+    if (unit == 'h') v *= 3600;
+    else if (unit == 'm') v *= 60;
+    else if (unit != 's') return std::nullopt;
+    total += v;
+    any_unit = true;
+    i = j + 1;
+  }
+  return total;
+}
+
+void add_max_time_option(CLI::App& cmd, double& seconds) {
+  cmd.add_option_function<std::string>(
+         "--max-time",
+         [&seconds](const std::string& v) {
+           auto d = parse_duration(v);
+           if (!d || *d <= 0) throw CLI::ValidationError("--max-time", "expected a duration like 20m, 1h30m or 900s, got '" + v + "'");
+           seconds = *d;
+         },
+         "Stop after this much training (e.g. 20m, 1h30m; the step in progress ends first) with a checkpoint; "
+         "continue later with --resume")
+      ->type_name("DURATION");
 }
 
 int apply_common_options(const CommonOptions& common) {

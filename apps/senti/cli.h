@@ -3,6 +3,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "senti/classifier.h"
@@ -44,6 +45,11 @@ std::string default_model_dir();
 void add_common_options(CLI::App& cmd, CommonOptions& common);
 // Applies verbosity and resolves the thread count (validating $SENTI_THREADS).
 int apply_common_options(const CommonOptions& common);
+
+// A duration: "90s", "20m", "1h30m", "2h", or plain seconds ("3600"); nullopt otherwise.
+std::optional<double> parse_duration(const std::string& text);
+// --max-time DURATION: a time budget for training (stops as --max-steps does; resumable).
+void add_max_time_option(CLI::App& cmd, double& seconds);
 
 // Each subcommand registers itself: it adds its options and returns the action to run.
 using Action = std::function<int()>;

@@ -46,6 +46,7 @@ Action register_pretrain(CLI::App& app) {
   cmd->add_option("--seed", o.seed, "Seed for initialization, held-out texts, order, masks and dropout")->capture_default_str();
   cmd->add_option("--save-steps", o.save_steps, "Checkpoint for --resume every N steps (and after each epoch)")->capture_default_str();
   cmd->add_option("--max-steps", o.max_steps, "Stop after N optimizer steps (0 = all); continue later with --resume")->capture_default_str();
+  add_max_time_option(*cmd, o.max_seconds);
   cmd->add_option("--steps", o.steps, "Train for N optimizer steps instead of whole epochs (the schedule spans N; "
                                       "the data repeats as needed; 0 = --epochs). For comparisons at equal time")
       ->capture_default_str();

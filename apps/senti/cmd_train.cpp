@@ -1,8 +1,13 @@
 // `senti train` and `senti eval`: fine-tuning with frozen layers, and evaluation of a model on
-// labelled data. Both print their final metrics as JSON on stdout.
+// labelled data. Both print their final metrics as JSON on stdout (eval on a terminal: a short
+// summary instead, unless --json); train ends with a line for people on stderr.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 
 #include "cli.h"
+#include "model/config.h"
 #include "model/truncation.h"
 #include "train/suite.h"
 #include "train/trainer.h"
@@ -25,9 +30,36 @@ struct EvalArgs {
   ModelOptions model;
   std::string data, report, suite;
   size_t batch_size = 32;
-  bool skip_bad = false, no_progress = false;
+  bool skip_bad = false, no_progress = false, json = false;
 };
 }  // namespace
+
+// What a person reads after training (stdout keeps the JSON): where the model is, how good it
+// is, whether it learned anything, and the commands that come next.
+static std::string train_summary(const train::TrainResult& r, const train::TrainOptions& o) {
+  std::string s;
+  char buf[320];
+  if (!r.finished) {
+    std::snprintf(buf, sizeof buf, "senti: stopped after %lld steps; continue with the same command and --resume\n",
+                  static_cast<long long>(r.steps));
+    return buf;
+  }
+  const train::Metrics& m = r.best;
+  if (m.n > 0) {
+    std::snprintf(buf, sizeof buf, "senti: model saved to %s: validation accuracy %.2f %%, F1 %.3f (epoch %d, %zu examples)\n",
+                  o.out_dir.c_str(), 100 * m.accuracy, m.f1, r.best_epoch + 1, m.n);
+    s += buf;
+    if (train::learned_nothing(m))
+      s += "senti: warning: the model learned nothing useful: its accuracy is about that of always answering the most "
+           "frequent label (" + std::to_string(static_cast<int>(100 * train::majority_rate(m) + 0.5)) +
+           " %). Try more epochs, a higher --lr, more data, or --freeze none.\n";
+  } else {
+    s += "senti: model saved to " + o.out_dir + " (no validation data: --validation-fraction 0)\n";
+  }
+  s += "senti: next: senti eval -m " + o.out_dir + " --data TEST_DATA --report report.html   # measure it\n"
+       "             senti serve -m " + o.out_dir + "                                 # try it in the browser\n";
+  return s;
+}
 
 Action register_train(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
@@ -60,6 +92,7 @@ Action register_train(CLI::App& app) {
   cmd->add_option("--seed", o.seed, "Seed for initialization, data order and dropout")->capture_default_str();
   cmd->add_option("--save-steps", o.save_steps, "Checkpoint for --resume every N steps (and after each epoch)")->capture_default_str();
   cmd->add_option("--max-steps", o.max_steps, "Stop after N optimizer steps (0 = all); continue later with --resume")->capture_default_str();
+  add_max_time_option(*cmd, o.max_seconds);
   cmd->add_flag("--bf16", o.bf16, "Matrix products on bf16 copies of the operands, accumulated in f32 (weights, gradients "
                                   "and optimizer state stay f32)");
   cmd->add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
@@ -81,8 +114,43 @@ Action register_train(CLI::App& app) {
     train::TrainResult r = train::train(a->o);
     std::string out = r.to_json() + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
+    if (!a->common.quiet) std::fputs(train_summary(r, a->o).c_str(), stderr);
     return kExitOk;
   };
+}
+
+// `senti eval` on a terminal: the figures a person looks for, with the labels named.
+static std::string eval_summary(const train::Metrics& m, const std::vector<std::string>& labels) {
+  char buf[256];
+  std::string s;
+  std::snprintf(buf, sizeof buf, "accuracy %.2f %% on %zu examples", 100 * m.accuracy, m.n);
+  s += buf;
+  if (labels.size() == 2) {
+    std::snprintf(buf, sizeof buf, "; precision %.4f, recall %.4f and F1 %.4f are those of %s (label 1)", m.precision,
+                  m.recall, m.f1, labels[1].c_str());
+    s += buf;
+    std::snprintf(buf, sizeof buf, "; ROC-AUC %.4f", m.roc_auc);
+    s += buf;
+  } else {
+    std::snprintf(buf, sizeof buf, "; macro-averaged precision %.4f, recall %.4f, F1 %.4f", m.precision, m.recall, m.f1);
+    s += buf;
+  }
+  std::snprintf(buf, sizeof buf, "; calibration error (ECE) %.4f; loss %.4f\n", m.ece, m.loss);
+  s += buf;
+  size_t w = 9;
+  for (const auto& l : labels) w = std::max(w, l.size() + 2);
+  s += "confusion matrix (rows: true label, columns: predicted):\n" + std::string(w, ' ');
+  for (const auto& l : labels) s += std::string(w - l.size(), ' ') + l;
+  s += "\n";
+  for (size_t i = 0; i < m.confusion.size() && i < labels.size(); ++i) {
+    s += labels[i] + std::string(w - labels[i].size(), ' ');
+    for (int64_t v : m.confusion[i]) {
+      const std::string n = std::to_string(v);
+      s += std::string(w > n.size() ? w - n.size() : 1, ' ') + n;
+    }
+    s += "\n";
+  }
+  return s;
 }
 
 Action register_eval(CLI::App& app) {
@@ -100,6 +168,8 @@ Action register_eval(CLI::App& app) {
   cmd->add_option("-b,--batch-size", a->batch_size, "Texts per forward pass")->capture_default_str();
   cmd->add_flag("--skip-bad-rows", a->skip_bad, "Skip malformed data rows (each is reported) instead of failing");
   cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
+  cmd->add_flag("--json", a->json, "Print the metrics as one JSON line also on a terminal (they always are when stdout "
+                                   "is a file or a pipe; on a terminal the default is a short summary)");
   add_common_options(*cmd, a->common);
   return [a] {
     const int threads = apply_common_options(a->common);
@@ -123,6 +193,11 @@ Action register_eval(CLI::App& app) {
                                        a->model.load_options(threads), a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail,
                                        !a->no_progress && !a->common.quiet, a->report);
     std::string out = m.to_json() + "\n";
+    if (!a->json && isatty(STDOUT_FILENO)) {
+      const std::string dir = a->model.resolve_model_dir();
+      out = eval_summary(m, model::DistilBertConfig::from_file(dir + "/config.json").id2label);
+      if (!a->report.empty()) out += "report: " + a->report + "\n";
+    }
     std::fwrite(out.data(), 1, out.size(), stdout);
     return kExitOk;
   };

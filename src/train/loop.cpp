@@ -80,6 +80,7 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
   result.total_steps = o.total_steps > 0 ? o.total_steps : steps_per_epoch * o.epochs;
   const int epochs = o.total_steps > 0 ? static_cast<int>((o.total_steps + steps_per_epoch - 1) / steps_per_epoch) : o.epochs;
   result.warmup_steps = static_cast<int64_t>(std::ceil(o.warmup_ratio * static_cast<double>(result.total_steps)));
+  const auto t_run = Clock::now();  // --max-time counts this run only
   Progress progress(o.progress_label, static_cast<uint64_t>(result.total_steps), "steps", o.progress);
   progress.resume_at(static_cast<uint64_t>(s.step));
 
@@ -118,12 +119,17 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
       window_n = 0;
       window_tokens = 0;
       t_window = Clock::now();
-      const bool stop = o.max_steps > 0 && s.step >= o.max_steps;
+      const bool step_limit = o.max_steps > 0 && s.step >= o.max_steps;
+      const bool time_limit =
+          o.max_seconds > 0 && std::chrono::duration<double>(Clock::now() - t_run).count() >= o.max_seconds;
+      // A time limit reached on the run's last step lets the run finish.
+      const bool stop = step_limit || (time_limit && s.step < result.total_steps);
       if (stop || (o.save_steps > 0 && s.step % o.save_steps == 0))
         save_state(o, model, opt, objective, s, s.epoch, s.batch + 1);
       if (stop) {
         progress.finish();
-        log::info("stopped after " + std::to_string(s.step) + " steps (--max-steps); continue with --resume");
+        log::info("stopped after " + std::to_string(s.step) + " of " + std::to_string(result.total_steps) + " steps (" +
+                  (step_limit ? "--max-steps" : "--max-time") + "); continue with --resume");
         return result;
       }
     }

@@ -64,6 +64,7 @@ struct LoopOptions {
   double warmup_ratio = 0.06;
   int64_t save_steps = 500;      // checkpoint every N optimizer steps (0 = at epoch ends only)
   int64_t max_steps = 0;         // stop after N optimizer steps (0 = run all epochs)
+  double max_seconds = 0;        // stop (as max_steps does) once this run has trained this long (0 = no limit)
   // The run's length in optimizer steps when not a whole number of epochs (0 = epochs × steps
   // per epoch): the schedule spans it, and the last epoch ends early (validated and saved as any
   // other) when it is reached.
@@ -79,7 +80,7 @@ struct LoopOptions {
 
 struct LoopResult {
   int64_t warmup_steps = 0, total_steps = 0;
-  bool finished = false;       // false when max_steps interrupted the run
+  bool finished = false;       // false when max_steps or max_seconds interrupted the run
   bool stopped_early = false;  // the objective asked to stop before the last epoch
 };
 
@@ -95,6 +96,7 @@ LoopOptions loop_options(const TaskOptions& o, size_t batches_per_epoch, const s
   lo.warmup_ratio = o.warmup_ratio;
   lo.save_steps = o.save_steps;
   lo.max_steps = o.max_steps;
+  lo.max_seconds = o.max_seconds;
   lo.seed = o.seed;
   lo.checkpoint_dir = checkpoint_dir;
   lo.fingerprint = fingerprint;

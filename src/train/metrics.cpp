@@ -156,4 +156,20 @@ double metric_value(const Metrics& m, Metric which) {
 
 bool metric_higher_is_better(Metric which) { return which != Metric::kLoss; }
 
+double majority_rate(const Metrics& m) {
+  int64_t most = 0, total = 0;
+  for (const auto& row : m.confusion) {
+    int64_t n = 0;
+    for (int64_t v : row) n += v;
+    most = std::max(most, n);
+    total += n;
+  }
+  return total ? static_cast<double>(most) / static_cast<double>(total) : 0.0;
+}
+
+bool learned_nothing(const Metrics& m) {
+  if (m.n == 0) return false;
+  return m.accuracy <= majority_rate(m) + 0.005 || (m.confusion.size() == 2 && m.f1 == 0);
+}
+
 }  // namespace senti::train

@@ -29,6 +29,11 @@ struct Metrics {
   static Metrics from_json(const nlohmann::json& j);
 };
 
+// The share of the most frequent true label (the accuracy of always answering it), and whether
+// a model did no better than that (within half a point) or, for two labels, never found label 1.
+double majority_rate(const Metrics& m);
+bool learned_nothing(const Metrics& m);
+
 // probs: (n, classes) row-major, rows sum to 1.
 Metrics compute_metrics(const std::vector<float>& probs, const std::vector<int32_t>& labels, int64_t classes);
 

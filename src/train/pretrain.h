@@ -38,6 +38,7 @@ struct PretrainOptions {
   uint64_t seed = 42;
   int64_t save_steps = 500;
   int64_t max_steps = 0;              // stop after N optimizer steps (0 = all epochs)
+  double max_seconds = 0;  // stop after this much training in this run, resumable (0 = no limit)
   bool bf16 = false;                  // matrix products on bf16 copies, f32 accumulation
   bool resume = false;
   int threads = 0;

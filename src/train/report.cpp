@@ -30,10 +30,13 @@ struct Series {
   std::vector<std::pair<double, double>> points;
 };
 
-// A line chart with axes, ticks at the extremes, and a legend.
-std::string line_chart(const std::string& title, const std::string& xlabel, const std::vector<Series>& series,
-                       bool zero_based = false, double fixed_min = NAN, double fixed_max = NAN) {
-  const double W = 520, H = 260, L = 56, R = 16, T = 28, B = 40;
+// A line chart with labelled axes, ticks at the extremes, and a legend below the plot (never
+// over the curves).
+std::string line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                       const std::vector<Series>& series, bool zero_based = false, double fixed_min = NAN,
+                       double fixed_max = NAN) {
+  const double W = 520, L = 64, R = 16, T = 28, B = 40, plot_h = 260;
+  const double H = plot_h + 8 + 16 * static_cast<double>(series.size());
   double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
   for (const auto& s : series)
     for (auto [x, y] : s.points) {
@@ -49,17 +52,21 @@ std::string line_chart(const std::string& title, const std::string& xlabel, cons
   if (x1 == x0) x1 = x0 + 1;
   if (y1 == y0) y1 = y0 + 1;
   auto px = [&](double x) { return L + (x - x0) / (x1 - x0) * (W - L - R); };
-  auto py = [&](double y) { return H - B - (y - y0) / (y1 - y0) * (H - T - B); };
+  auto py = [&](double y) { return plot_h - B - (y - y0) / (y1 - y0) * (plot_h - T - B); };
   std::string s = "<svg viewBox=\"0 0 " + num(W) + " " + num(H) + "\" role=\"img\" aria-label=\"" + esc(title) + "\">";
   s += "<text x=\"" + num(L) + "\" y=\"18\" class=\"t\">" + esc(title) + "</text>";
-  s += "<line x1=\"" + num(L) + "\" y1=\"" + num(H - B) + "\" x2=\"" + num(W - R) + "\" y2=\"" + num(H - B) + "\" class=\"ax\"/>";
-  s += "<line x1=\"" + num(L) + "\" y1=\"" + num(T) + "\" x2=\"" + num(L) + "\" y2=\"" + num(H - B) + "\" class=\"ax\"/>";
+  const double base = plot_h - B;
+  s += "<line x1=\"" + num(L) + "\" y1=\"" + num(base) + "\" x2=\"" + num(W - R) + "\" y2=\"" + num(base) + "\" class=\"ax\"/>";
+  s += "<line x1=\"" + num(L) + "\" y1=\"" + num(T) + "\" x2=\"" + num(L) + "\" y2=\"" + num(base) + "\" class=\"ax\"/>";
   for (double y : {y0, (y0 + y1) / 2, y1})
     s += "<text x=\"" + num(L - 4) + "\" y=\"" + num(py(y) + 4) + "\" text-anchor=\"end\">" + num(y, "%.3g") + "</text>";
   for (double x : {x0, x1})
-    s += "<text x=\"" + num(px(x)) + "\" y=\"" + num(H - B + 16) + "\" text-anchor=\"middle\">" + num(x, "%.4g") + "</text>";
-  s += "<text x=\"" + num((L + W - R) / 2) + "\" y=\"" + num(H - 6) + "\" text-anchor=\"middle\">" + esc(xlabel) + "</text>";
-  double lx = W - R - 150;
+    s += "<text x=\"" + num(px(x)) + "\" y=\"" + num(base + 16) + "\" text-anchor=\"middle\">" + num(x, "%.4g") + "</text>";
+  s += "<text x=\"" + num((L + W - R) / 2) + "\" y=\"" + num(plot_h - 6) + "\" text-anchor=\"middle\">" + esc(xlabel) + "</text>";
+  const double ymid = (T + base) / 2;
+  s += "<text x=\"14\" y=\"" + num(ymid) + "\" text-anchor=\"middle\" transform=\"rotate(-90 14 " + num(ymid) + ")\">" +
+       esc(ylabel) + "</text>";
+  const double lx = L;
   int li = 0;
   for (const auto& se : series) {
     std::string pts;
@@ -68,8 +75,9 @@ std::string line_chart(const std::string& title, const std::string& xlabel, cons
     if (se.points.size() <= 30)
       for (auto [x, y] : se.points)
         s += "<circle cx=\"" + num(px(x), "%.1f") + "\" cy=\"" + num(py(y), "%.1f") + "\" r=\"3\" fill=\"" + se.color + "\"/>";
-    s += "<rect x=\"" + num(lx) + "\" y=\"" + num(T + li * 16) + "\" width=\"10\" height=\"10\" fill=\"" + se.color + "\"/>";
-    s += "<text x=\"" + num(lx + 14) + "\" y=\"" + num(T + li * 16 + 9) + "\">" + esc(se.name) + "</text>";
+    const double ly = plot_h + 4 + li * 16;
+    s += "<rect x=\"" + num(lx) + "\" y=\"" + num(ly) + "\" width=\"10\" height=\"10\" fill=\"" + se.color + "\"/>";
+    s += "<text x=\"" + num(lx + 14) + "\" y=\"" + num(ly + 9) + "\">" + esc(se.name) + "</text>";
     ++li;
   }
   return s + "</svg>";
@@ -111,14 +119,14 @@ std::string curves(const Metrics& m, const std::string& which) {
   if (!m.roc.empty()) {
     Series roc{"ROC" + which, "#17becf", m.roc};
     Series diag{"chance", "#bbbbbb", {{0, 0}, {1, 1}}};
-    h += line_chart("ROC curve", "false positive rate", {roc, diag}, true, 0.0, 1.0);
+    h += line_chart("ROC curve", "false positive rate", "true positive rate", {roc, diag}, true, 0.0, 1.0);
   }
   if (!m.calibration.empty()) {
     Series rel{"accuracy per bin" + which, "#e377c2", {}};
     for (const auto& b : m.calibration) rel.points.push_back({b.confidence, b.accuracy});
     Series diag{"perfect calibration", "#bbbbbb", {{0.5, 0.5}, {1, 1}}};
-    h += line_chart("Reliability diagram (ECE " + num(m.ece, "%.4f") + ")", "confidence (top probability)", {rel, diag},
-                    false, 0.0, 1.0);
+    h += line_chart("Reliability diagram (ECE " + num(m.ece, "%.4f") + ")", "confidence (top probability)",
+                    "accuracy", {rel, diag}, false, 0.0, 1.0);
   }
   return h;
 }
@@ -137,7 +145,8 @@ std::string settings_table(const std::vector<std::pair<std::string, std::string>
 }  // namespace
 
 std::string render_eval_report(const std::string& title, const std::vector<std::string>& labels, const Metrics& m,
-                               const std::vector<std::pair<std::string, std::string>>& settings) {
+                               const std::vector<std::pair<std::string, std::string>>& settings,
+                               const std::vector<Mistake>& mistakes) {
   std::string h = page_head(title);
   h += "<p>Accuracy <b>" + num(100 * m.accuracy, "%.2f") + " %</b> on " + std::to_string(m.n) + " examples.</p>";
   h += "<table><tr><th>loss</th><th>accuracy</th><th>precision</th><th>recall</th><th>F1</th><th>ROC-AUC</th><th>ECE</th></tr><tr>" +
@@ -147,7 +156,18 @@ std::string render_eval_report(const std::string& title, const std::vector<std::
   h += "<table><caption>Calibration bins</caption><tr><th>mean confidence</th><th>accuracy</th><th>examples</th></tr>";
   for (const auto& b : m.calibration)
     h += "<tr><td>" + num(b.confidence, "%.4f") + "</td><td>" + num(b.accuracy, "%.4f") + "</td><td>" + std::to_string(b.count) + "</td></tr>";
-  h += "</table>" + settings_table(settings);
+  h += "</table>";
+  if (!mistakes.empty()) {
+    h += "<table class=\"wrong\"><caption>The " + std::to_string(mistakes.size()) +
+         " most confident mistakes</caption><tr><th>#</th><th>true label</th><th>predicted</th><th>confidence</th>"
+         "<th style=\"text-align:left\">text</th></tr>";
+    for (size_t i = 0; i < mistakes.size(); ++i)
+      h += "<tr><td>" + std::to_string(i + 1) + "</td><td>" + esc(mistakes[i].label) + "</td><td>" +
+           esc(mistakes[i].predicted) + "</td><td>" + num(mistakes[i].confidence, "%.4f") +
+           "</td><td style=\"text-align:left\">" + esc(mistakes[i].text) + "</td></tr>";
+    h += "</table>";
+  }
+  h += settings_table(settings);
   return h + "</body></html>\n";
 }
 
@@ -178,12 +198,16 @@ std::string render_report(const RunSummary& run) {
     vloss.points.push_back({static_cast<double>(e.epoch), e.validation.loss});
   }
   h += "<div class=\"grid\">";
-  h += line_chart("Training loss" + std::string(win > 1 ? " (mean of " + std::to_string(win) + " steps)" : ""), "step", {loss});
-  h += line_chart("Learning rate", "step", {lr}, true);
-  std::vector<Series> vm = {acc, f1};
-  if (!auc.points.empty()) vm.push_back(auc);
-  h += line_chart("Validation metrics per epoch", "epoch", vm);
-  h += line_chart("Validation loss per epoch", "epoch", {vloss});
+  h += line_chart("Training loss" + std::string(win > 1 ? " (mean of " + std::to_string(win) + " steps)" : ""), "step",
+                  "loss", {loss});
+  h += line_chart("Learning rate", "step", "learning rate", {lr}, true);
+  // Per-epoch charts only when there is a trend to draw: one epoch is one point (the table below).
+  if (run.epochs.size() >= 2) {
+    std::vector<Series> vm = {acc, f1};
+    if (!auc.points.empty()) vm.push_back(auc);
+    h += line_chart("Validation metrics per epoch", "epoch", "metric", vm);
+    h += line_chart("Validation loss per epoch", "epoch", "loss", {vloss});
+  }
   if (run.best_epoch >= 0) h += curves(run.epochs[run.best_epoch].validation, " (best epoch)");
   h += "</div>";
   if (run.best_epoch >= 0) h += confusion_table(run.epochs[run.best_epoch].validation, run.labels);

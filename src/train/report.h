@@ -33,9 +33,18 @@ struct RunSummary {
 
 std::string render_report(const RunSummary& run);
 
+// One wrong answer of an evaluation, for the report's list of the most confident ones.
+struct Mistake {
+  std::string text;             // the example (cut to a few hundred characters)
+  std::string label, predicted;
+  double confidence = 0;        // the model's probability of `predicted`
+};
+
 // report.html for an evaluation (`senti eval --report`): the metrics, confusion matrix, ROC
-// curve and reliability diagram of one model on one dataset.
+// curve and reliability diagram of one model on one dataset, and the mistakes it made with the
+// most confidence (best first, as given).
 std::string render_eval_report(const std::string& title, const std::vector<std::string>& labels, const Metrics& m,
-                               const std::vector<std::pair<std::string, std::string>>& settings);
+                               const std::vector<std::pair<std::string, std::string>>& settings,
+                               const std::vector<Mistake>& mistakes = {});
 
 }  // namespace senti::train

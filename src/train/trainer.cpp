@@ -538,6 +538,22 @@ Metrics evaluate(const std::string& model_dir, const std::string& data_path, con
   for (const auto& e : ds.examples) labels.push_back(e.label);
   Metrics m = compute_metrics(probs, labels, L);
   if (!report.empty()) {
+    // The mistakes made with the most confidence: where the model is most misleading.
+    std::vector<Mistake> wrong;
+    for (size_t i = 0; i < ds.examples.size(); ++i) {
+      const float* p = probs.data() + i * static_cast<size_t>(L);
+      const size_t pred = static_cast<size_t>(std::max_element(p, p + L) - p);
+      if (static_cast<int32_t>(pred) == labels[i]) continue;
+      std::string text = ds.examples[i].text;
+      if (text.size() > 400) {  // cut on a character boundary
+        size_t cut = 400;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+        text = text.substr(0, cut) + "…";
+      }
+      wrong.push_back({std::move(text), clf->info().labels[static_cast<size_t>(labels[i])], clf->info().labels[pred], p[pred]});
+    }
+    std::stable_sort(wrong.begin(), wrong.end(), [](const Mistake& a, const Mistake& b) { return a.confidence > b.confidence; });
+    if (wrong.size() > 20) wrong.resize(20);
     const char* trunc = model::truncation_name(co.truncation);
     std::vector<std::pair<std::string, std::string>> settings = {
         {"model", model_dir}, {"data", data_path}, {"examples", std::to_string(m.n)},
@@ -546,7 +562,7 @@ Metrics evaluate(const std::string& model_dir, const std::string& data_path, con
                               : std::string("truncation ") + trunc}};
     write_file_atomic(report, render_eval_report("senti evaluation: " + fs::path(model_dir).filename().string() + " on " +
                                                      fs::path(data_path).filename().string(),
-                                                 clf->info().labels, m, settings));
+                                                 clf->info().labels, m, settings, wrong));
   }
   return m;
 }

@@ -51,6 +51,7 @@ struct TrainOptions {
   uint64_t seed = 42;
   int64_t save_steps = 500;    // checkpoint for --resume every N optimizer steps (and each epoch)
   int64_t max_steps = 0;       // stop after this many optimizer steps (0 = run all epochs)
+  double max_seconds = 0;  // stop after this much training in this run, resumable (0 = no limit)
   bool bf16 = false;           // matrix products on bf16 copies, f32 accumulation
   bool resume = false;
   bool overwrite = false;      // replace a finished run in out_dir (else that is an error)

@@ -1,9 +1,11 @@
 #include "util/progress.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 namespace senti {
 
@@ -80,10 +82,30 @@ std::string Progress::line(const std::string& label, const std::string& unit, ui
   return buf;
 }
 
+std::string Progress::fit(const std::string& text, size_t columns) {
+  if (columns < 2) return text;
+  size_t chars = 0, i = 0;
+  for (; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // a continuation byte
+    if (++chars == columns) break;  // keep the last column free: the cursor sits there
+  }
+  return text.substr(0, i);
+}
+
+namespace {
+size_t terminal_columns() {
+  struct winsize ws {};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* c = std::getenv("COLUMNS")) return static_cast<size_t>(std::max(0, std::atoi(c)));
+  return 80;
+}
+}  // namespace
+
 void Progress::draw(bool final_line) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::string text = line(label_, unit_, done_, resumed_, total_, elapsed, tty_);
   if (!suffix_.empty()) text += " " + suffix_;
+  if (tty_) text = fit(text, terminal_columns());
   if (tty_) std::fprintf(stderr, "\r\033[2K%s%s", text.c_str(), final_line ? "\n" : "");
   else std::fprintf(stderr, "%s\n", text.c_str());
   std::fflush(stderr);

@@ -24,6 +24,9 @@ class Progress {
   // `elapsed_s` into this run; `bar` draws the [###...] bar (terminals). Exposed for tests.
   static std::string line(const std::string& label, const std::string& unit, uint64_t done,
                           uint64_t resumed, uint64_t total, double elapsed_s, bool bar);
+  // `text` cut to fit a terminal `columns` wide without wrapping (a wrapped line leaves a copy
+  // behind at every redraw); UTF-8 sequences are not split. Exposed for tests.
+  static std::string fit(const std::string& text, size_t columns);
 
  private:
   void draw(bool final_line);

@@ -262,3 +262,65 @@ TEST(Cli, ExplainPrintsColouredWordsOrJson) {
   EXPECT_EQ(run("explain -m " + model + " --window 16 x").code, 2);
   EXPECT_EQ(run("explain -m /nonexistent x").code, 1);
 }
+
+namespace {
+std::string stderr_text() {
+  std::stringstream err;
+  err << std::ifstream(::testing::TempDir() + "/senti_stderr.txt").rdbuf();
+  return err.str();
+}
+}  // namespace
+
+// `senti train` ends with a line for people; --max-time stops with a checkpoint that --resume
+// continues; `senti eval` on a terminal prints a summary naming the labels, --json the JSON.
+TEST(Cli, TrainAndEvalSayWhatHappened) {
+  const std::string work = ::testing::TempDir() + "/senti_cli_train";
+  std::system(("rm -rf " + work + " && mkdir -p " + work).c_str());
+  {
+    std::ofstream f(work + "/data.csv");
+    f << "id,comment,label\n";
+    const char* pos[] = {"a great movie", "i loved it", "wonderful acting", "good fun", "great plot"};
+    const char* neg[] = {"a bad movie", "i hated it", "awful acting", "boring plot", "terrible film"};
+    for (int r = 0; r < 8; ++r)
+      for (int i = 0; i < 5; ++i) f << r << i << "," << pos[i] << ",POSITIVE\n" << r << i << "b," << neg[i] << ",NEGATIVE\n";
+  }
+  const std::string model = senti::test::source_dir() + "/tests/fixtures/models/tiny-2label";
+  const std::string common = " --data " + work + "/data.csv --max-length 32 --epochs 3 -b 8 --lr 1e-3 --validation-fraction 0.25 -t 1 --no-progress";
+  // A time budget of a microsecond stops after the first step, resumably.
+  Result r = run("train -m " + model + " -o " + work + "/out --max-time 0.000001s" + common);
+  ASSERT_EQ(r.code, 0) << stderr_text();
+  EXPECT_NE(stderr_text().find("(--max-time)"), std::string::npos) << stderr_text();
+  EXPECT_NE(stderr_text().find("continue with the same command and --resume"), std::string::npos) << stderr_text();
+  EXPECT_EQ(nlohmann::json::parse(r.out)["finished"], false);
+  r = run("train -m " + model + " -o " + work + "/out --resume" + common);
+  ASSERT_EQ(r.code, 0) << stderr_text();
+  EXPECT_EQ(nlohmann::json::parse(r.out)["finished"], true);
+  const std::string err = stderr_text();
+  EXPECT_NE(err.find("model saved to " + work + "/out: validation accuracy"), std::string::npos) << err;
+  EXPECT_NE(err.find("next: senti eval -m " + work + "/out"), std::string::npos) << err;
+  EXPECT_EQ(run("train -m " + model + " -o " + work + "/o2 --max-time 20x" + common).code, 2);
+  // eval: JSON through a pipe; on a terminal (script(1) gives it one) the summary; --json there too.
+  r = run("eval -m " + work + "/out --data " + work + "/data.csv --no-progress");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_TRUE(nlohmann::json::parse(r.out).contains("accuracy"));
+  const std::string eval = std::string(SENTI_BINARY) + " eval -m " + work + "/out --data " + work + "/data.csv --no-progress";
+  FILE* p = popen(("script -qec '" + eval + " --report " + work + "/report.html' /dev/null 2>&1").c_str(), "r");
+  std::string tty;
+  std::array<char, 4096> buf;
+  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) tty.append(buf.data(), n);
+  EXPECT_EQ(pclose(p), 0);
+  EXPECT_NE(tty.find("accuracy "), std::string::npos) << tty;
+  EXPECT_NE(tty.find("are those of POSITIVE (label 1)"), std::string::npos) << tty;
+  EXPECT_NE(tty.find("confusion matrix (rows: true label, columns: predicted)"), std::string::npos) << tty;
+  EXPECT_EQ(tty.find("{\"n\""), std::string::npos) << tty;
+  p = popen(("script -qec '" + eval + " --json' /dev/null 2>&1").c_str(), "r");
+  std::string tty_json;
+  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) tty_json.append(buf.data(), n);
+  pclose(p);
+  EXPECT_NE(tty_json.find("{\"n\""), std::string::npos) << tty_json;
+  // The report labels the ROC axes.
+  std::stringstream report;
+  report << std::ifstream(work + "/report.html").rdbuf();
+  EXPECT_NE(report.str().find("true positive rate"), std::string::npos);
+  std::system(("rm -rf " + work).c_str());
+}

@@ -23,3 +23,12 @@ TEST(Progress, FreshRunAndUnknownTotal) {
   EXPECT_NE(r.find("0.0 steps/s"), std::string::npos) << r;
   EXPECT_NE(r.find("eta ?"), std::string::npos) << r;
 }
+
+TEST(Progress, LinesFitTheTerminalWithoutSplittingCharacters) {
+  const std::string line(133, 'x');
+  EXPECT_EQ(senti::Progress::fit(line, 80).size(), 79u);  // the last column stays free
+  EXPECT_EQ(senti::Progress::fit("short", 80), "short");
+  // "é" is two bytes: a cut never leaves half of it.
+  const std::string accents = "ééééé";
+  EXPECT_EQ(senti::Progress::fit(accents, 4), "ééé");
+}
