@@ -112,16 +112,15 @@ std::string summary(const Explanation& e, size_t top) {
 int run(ExplainArgs& a) {
   const int threads = apply_common_options(a.common);
   ExplainOptions o;
-  if (!parse_explain_method(a.method, o.method))
-    fail(ErrorCode::kInvalidArgument, "--method must be ig, gxi or occlusion, got '" + a.method + "'");
+  const auto method = parse_explain_method(a.method);
+  if (!method) fail(ErrorCode::kInvalidArgument, "--method must be ig, gxi or occlusion, got '" + a.method + "'");
+  o.method = *method;
   const ClassifyOptions co = a.model.classify_options();
   o.steps = a.steps;
   o.tolerance = a.tolerance;
   o.max_steps = a.max_steps;
   o.label = a.label;
-  o.max_length = co.max_length;
-  o.truncation = co.truncation;
-  o.head_tokens = co.head_tokens;
+  static_cast<ReadOptions&>(o) = co;  // read as predict reads (its flags: truncation and length only)
   bool use_colour = a.color == "always";
   if (a.color == "auto") use_colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
   auto explainer = Explainer::load(a.model.resolve_model_dir(), {threads});

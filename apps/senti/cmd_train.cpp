@@ -19,7 +19,8 @@ namespace {
 struct TrainArgs {
   CommonOptions common;
   train::TrainOptions o;
-  std::string truncation = "head+tail", metric = "accuracy";  // parsed into o when the command runs
+  std::string truncation = "head+tail", metric = "accuracy", freeze = "none";  // parsed into o when the command runs
+  int64_t train_top = -1;
   bool skip_bad = false;
   bool no_cache = false;
   bool no_progress = false;
@@ -82,8 +83,8 @@ Action register_train(CLI::App& app) {
   cmd->add_option("--weight-decay", o.adam.weight_decay, "AdamW weight decay (not on biases and LayerNorm)")->capture_default_str();
   cmd->add_option("--warmup-ratio", o.warmup_ratio, "Fraction of steps with linear warmup, then linear decay")->capture_default_str();
   cmd->add_option("--max-grad-norm", o.max_grad_norm, "Gradient clipping (0 = off)")->capture_default_str();
-  cmd->add_option("--freeze", o.freeze, "What to freeze: none, all, or a list like embeddings,0-3")->capture_default_str();
-  cmd->add_option("--train-top", o.train_top, "Freeze the embeddings and all but the top N layers (overrides --freeze)");
+  cmd->add_option("--freeze", a->freeze, "What to freeze: none, all, or a list like embeddings,0-3")->capture_default_str();
+  cmd->add_option("--train-top", a->train_top, "Freeze the embeddings and all but the top N layers (overrides --freeze)");
   cmd->add_flag("--no-frozen-cache", a->no_cache, "Recompute the frozen layers every epoch instead of caching their output");
   cmd->add_option("--cache-max-gb", o.cache_max_gb, "Frozen-activation cache size kept in memory; larger goes to a file")->capture_default_str();
   cmd->add_option("--early-stopping", o.early_stopping, "Stop after N epochs without improvement (0 = off)")->capture_default_str();
@@ -108,6 +109,12 @@ Action register_train(CLI::App& app) {
     a->o.threads = apply_common_options(a->common);
     a->o.truncation = *model::parse_truncation(a->truncation);  // the flags' checks allow valid names only
     a->o.metric = *train::parse_metric(a->metric);
+    const auto freeze = train::parse_freeze_spec(a->freeze);
+    if (!freeze)
+      fail(ErrorCode::kInvalidArgument, "--freeze: '" + a->freeze + "' is not none, all, embeddings, a layer or a range "
+                                        "of layers (e.g. embeddings,0-3)");
+    a->o.freeze = *freeze;
+    a->o.freeze.train_top = a->train_top;
     a->o.cache_frozen = !a->no_cache;
     a->o.bad_rows = a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail;
     a->o.progress = !a->no_progress && !a->common.quiet;

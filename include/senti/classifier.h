@@ -15,7 +15,9 @@ enum class Truncation { kHead, kTail, kHeadTail };
 // softmax otherwise (as transformers decides).
 enum class ScoreFunction { kDefault, kSoftmax, kSigmoid, kNone };
 
-struct ClassifyOptions {
+// How a text is read: where it is cut when longer than the model reads, or how it is covered
+// by sliding windows. What logits() and tokenize() take.
+struct ReadOptions {
   size_t max_length = 0;  // tokens per window including [CLS]/[SEP]; 0 = the model's maximum
   Truncation truncation = Truncation::kHeadTail;
   size_t head_tokens = 0;  // head+tail: content tokens from the start (0 = 128/510 of the budget)
@@ -23,8 +25,18 @@ struct ClassifyOptions {
   // consecutive windows sharing `stride` tokens; the logits of all windows are averaged.
   size_t window = 0;
   size_t stride = 0;
+};
+
+// How logits become scores: which function, how many labels.
+struct ScoreOptions {
   int top_k = 1;  // labels returned per text, best first; -1 = all
   ScoreFunction function = ScoreFunction::kDefault;
+};
+
+// Both, for classify(): read as ReadOptions says, score as ScoreOptions says.
+struct ClassifyOptions : ReadOptions, ScoreOptions {
+  ClassifyOptions() = default;
+  ClassifyOptions(const ReadOptions& r, const ScoreOptions& s) : ReadOptions(r), ScoreOptions(s) {}
 };
 
 struct LabelScore {
@@ -65,17 +77,17 @@ class Classifier {
   const ModelInfo& info() const;
   // Raw logits per text, (num_labels) each.
   std::vector<std::vector<float>> logits(const std::vector<std::string_view>& texts,
-                                         const ClassifyOptions& options = {}) const;
+                                         const ReadOptions& options = {}) const;
   // The two halves of logits(), for servers that batch requests themselves:
   // tokenize() is lock-free and may run on many threads at once; logits(tokenized) runs the
   // model (calls are serialized) and averages the logits of each text's windows.
-  TokenizedText tokenize(std::string_view text, const ClassifyOptions& options = {}) const;
+  TokenizedText tokenize(std::string_view text, const ReadOptions& options = {}) const;
   std::vector<std::vector<float>> logits(const std::vector<const TokenizedText*>& texts) const;
   // Labels with scores per text, best first (top_k of them).
   std::vector<std::vector<LabelScore>> classify(const std::vector<std::string_view>& texts,
                                                 const ClassifyOptions& options = {}) const;
   // Scores from logits as classify() computes them (for callers that keep logits).
-  std::vector<LabelScore> scores_from_logits(const std::vector<float>& logits, const ClassifyOptions& options) const;
+  std::vector<LabelScore> scores_from_logits(const std::vector<float>& logits, const ScoreOptions& options) const;
   // Token counts per text after tokenization (before truncation), for metrics and batching.
   size_t count_tokens(std::string_view text) const;
 

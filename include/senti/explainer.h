@@ -8,6 +8,7 @@
 // texts fast — that is Classifier's job. Thread-safe: calls are serialized internally.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,10 +19,12 @@ namespace senti {
 
 enum class ExplainMethod { kIntegratedGradients, kGradientTimesInput, kOcclusion };
 // "ig", "gxi", "occlusion" (also "integrated_gradients", "gradient_x_input"); false if unknown.
-bool parse_explain_method(std::string_view name, ExplainMethod& out);
+std::optional<ExplainMethod> parse_explain_method(std::string_view name);
 const char* explain_method_name(ExplainMethod m);  // "ig", "gxi", "occlusion"
 
-struct ExplainOptions {
+// How to explain, and how the text is read (ReadOptions: truncation, length; an explanation
+// reads one window, so a sliding window is refused).
+struct ExplainOptions : ReadOptions {
   ExplainMethod method = ExplainMethod::kIntegratedGradients;
   // Integrated Gradients: Gauss-Legendre nodes on the straight path from the baseline
   // ([CLS] [PAD]... [SEP], positions kept). Starts with `steps`; while the completeness gap
@@ -32,9 +35,6 @@ struct ExplainOptions {
   double tolerance = 0.02;
   int max_steps = 256;
   std::string label;            // the label to explain; empty = the predicted one
-  size_t max_length = 0;        // tokens including [CLS]/[SEP]; 0 = the model's maximum
-  Truncation truncation = Truncation::kHeadTail;
-  size_t head_tokens = 0;       // as in ClassifyOptions
   size_t max_batch_tokens = 8192;  // tokens per forward/backward pass (bounds memory)
 };
 

@@ -15,17 +15,17 @@
 #include "model/truncation.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
+#include "util/pack.h"
 #include "util/softmax.h"
 #include "util/thread_pool.h"
 
 namespace senti {
 
-bool parse_explain_method(std::string_view name, ExplainMethod& out) {
-  if (name == "ig" || name == "integrated_gradients") out = ExplainMethod::kIntegratedGradients;
-  else if (name == "gxi" || name == "gradient_x_input") out = ExplainMethod::kGradientTimesInput;
-  else if (name == "occlusion") out = ExplainMethod::kOcclusion;
-  else return false;
-  return true;
+std::optional<ExplainMethod> parse_explain_method(std::string_view name) {
+  if (name == "ig" || name == "integrated_gradients") return ExplainMethod::kIntegratedGradients;
+  if (name == "gxi" || name == "gradient_x_input") return ExplainMethod::kGradientTimesInput;
+  if (name == "occlusion") return ExplainMethod::kOcclusion;
+  return std::nullopt;
 }
 
 const char* explain_method_name(ExplainMethod m) {
@@ -96,14 +96,11 @@ struct Explainer::Impl {
                                     size_t max_tokens) const {
     std::vector<double> out;
     const size_t L = labels.size();
-    size_t pos = 0;
-    while (pos < seqs.size()) {
-      std::vector<std::vector<int32_t>> batch;
-      size_t tokens = 0;
-      while (pos < seqs.size() && (batch.empty() || tokens + seqs[pos].size() <= max_tokens)) {
-        tokens += seqs[pos].size();
-        batch.push_back(seqs[pos++]);
-      }
+    for (size_t pos = 0; pos < seqs.size();) {
+      const size_t end = pack_within(pos, seqs.size(), max_tokens, [&](size_t i) { return seqs[i].size(); });
+      std::vector<std::vector<int32_t>> batch(seqs.begin() + static_cast<std::ptrdiff_t>(pos),
+                                              seqs.begin() + static_cast<std::ptrdiff_t>(end));
+      pos = end;
       std::vector<float> lg = model->logits(batch);
       for (size_t b = 0; b < batch.size(); ++b) out.push_back(log_odds(lg.data() + b * L, L, target));
     }
@@ -208,6 +205,7 @@ Explanation Explainer::explain(std::string_view text, const ExplainOptions& o) c
   if (o.steps < 1 || o.steps > 1024) fail(ErrorCode::kInvalidArgument, "steps must be 1 .. 1024");
   if (o.max_steps > 1024) fail(ErrorCode::kInvalidArgument, "max_steps must be at most 1024");
   if (!(o.tolerance >= 0)) fail(ErrorCode::kInvalidArgument, "tolerance must be 0 or more");
+  if (o.window != 0) fail(ErrorCode::kInvalidArgument, "an explanation reads one window of the text: a sliding window is not supported");
   std::lock_guard<std::mutex> lock(s.mutex);
   text::EncodeOptions eo;
   eo.truncation.max_length = o.max_length ? std::min(o.max_length, s.max_length) : s.max_length;

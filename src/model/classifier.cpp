@@ -12,6 +12,7 @@
 #include "model/truncation.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
+#include "util/pack.h"
 #include "util/softmax.h"
 #include "util/log.h"
 #include "util/thread_pool.h"
@@ -33,7 +34,7 @@ struct Classifier::Impl {
   mutable std::mutex pool_mutex;  // the tokenizing pool
 
   // Token windows for one text: one (truncated) window, or several when a sliding window is on.
-  void windows(std::string_view text, const ClassifyOptions& o, TokenizedText& result) const {
+  void windows(std::string_view text, const ReadOptions& o, TokenizedText& result) const {
     auto& out = result.windows;
     const size_t max_len = o.max_length ? std::min(o.max_length, info.max_length) : info.max_length;
     if (o.window == 0) {
@@ -100,14 +101,14 @@ size_t Classifier::count_tokens(std::string_view text) const {
   return impl_->tokenizer->encode(text, eo).size();
 }
 
-TokenizedText Classifier::tokenize(std::string_view text, const ClassifyOptions& o) const {
+TokenizedText Classifier::tokenize(std::string_view text, const ReadOptions& o) const {
   TokenizedText t;
   impl_->windows(text, o, t);
   return t;
 }
 
 std::vector<std::vector<float>> Classifier::logits(const std::vector<std::string_view>& texts,
-                                                   const ClassifyOptions& o) const {
+                                                   const ReadOptions& o) const {
   // Tokenize on the pool (one call at a time may use it), then run the model.
   std::vector<TokenizedText> tokenized(texts.size());
   {
@@ -133,16 +134,13 @@ std::vector<std::vector<float>> Classifier::logits(const std::vector<const Token
   std::vector<std::pair<size_t, const std::vector<int32_t>*>> items;
   for (size_t i = 0; i < texts.size(); ++i)
     for (const auto& w : texts[i]->windows) items.push_back({i, &w});
-  size_t pos = 0;
-  while (pos < items.size()) {
+  for (size_t pos = 0; pos < items.size();) {
+    const size_t end = pack_within(pos, items.size(), kMaxBatchTokens, [&](size_t i) { return items[i].second->size(); });
     std::vector<std::vector<int32_t>> batch;
     std::vector<size_t> owner;
-    size_t tokens = 0;
-    while (pos < items.size() && (batch.empty() || tokens + items[pos].second->size() <= kMaxBatchTokens)) {
-      tokens += items[pos].second->size();
+    for (; pos < end; ++pos) {
       batch.push_back(*items[pos].second);
       owner.push_back(items[pos].first);
-      ++pos;
     }
     std::vector<float> lg = s.model->classify(batch, s.workspace);
     for (size_t b = 0; b < batch.size(); ++b) {
@@ -156,7 +154,7 @@ std::vector<std::vector<float>> Classifier::logits(const std::vector<const Token
   return out;
 }
 
-std::vector<LabelScore> Classifier::scores_from_logits(const std::vector<float>& lg, const ClassifyOptions& o) const {
+std::vector<LabelScore> Classifier::scores_from_logits(const std::vector<float>& lg, const ScoreOptions& o) const {
   const ModelInfo& info = impl_->info;
   ScoreFunction f = o.function;
   if (f == ScoreFunction::kDefault)

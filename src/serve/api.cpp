@@ -108,8 +108,9 @@ void explain_fields(const json& fields, const std::string& where, ExplainOptions
     return it == fields.end() || it->is_null() ? nullptr : &*it;
   };
   if (const json* m = field("method")) {
-    if (!m->is_string() || !parse_explain_method(m->get<std::string>(), o.method))
-      invalid("\"" + where + "method\" must be \"ig\", \"gxi\" or \"occlusion\", got " + excerpt(*m));
+    const auto method = m->is_string() ? parse_explain_method(m->get<std::string>()) : std::nullopt;
+    if (!method) invalid("\"" + where + "method\" must be \"ig\", \"gxi\" or \"occlusion\", got " + excerpt(*m));
+    o.method = *method;
   }
   if (const json* st = field("steps")) {
     if (!st->is_number_integer() || st->get<int64_t>() < 1 || st->get<int64_t>() > kMaxExplainSteps)
@@ -191,9 +192,8 @@ PredictRequest parse_pipeline(const json& j, size_t max_inputs, const ClassifyOp
 
 // The explanation options follow what the prediction reads (truncation, length).
 void explain_reads_like_predict(PredictRequest& r) {
-  r.explain_options.truncation = r.options.truncation;
-  r.explain_options.max_length = r.options.max_length;
-  r.explain_options.head_tokens = r.options.head_tokens;
+  static_cast<ReadOptions&>(r.explain_options) = r.options;
+  r.explain_options.window = r.explain_options.stride = 0;  // one window: what the explainer reads
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "serve/batcher.h"
 
+#include "util/pack.h"
+
 namespace senti::serve {
 
 Batcher::Batcher(const Classifier& classifier, BatcherOptions options, std::function<void(const BatchInfo&)> on_batch)
@@ -47,7 +49,8 @@ void Batcher::loop() {
     wake_.wait_until(lock, deadline, [&] { return stop_ || queued_tokens_ >= options_.max_batch_tokens; });
     std::vector<Job*> jobs;
     size_t tokens = 0;
-    while (!queue_.empty() && (jobs.empty() || tokens + queue_.front()->tokens <= options_.max_batch_tokens)) {
+    const size_t n = pack_within(0, queue_.size(), options_.max_batch_tokens, [&](size_t i) { return queue_[i]->tokens; });
+    for (size_t i = 0; i < n; ++i) {
       tokens += queue_.front()->tokens;
       jobs.push_back(queue_.front());
       queue_.pop_front();

@@ -46,8 +46,8 @@ bool load_state(const LoopOptions& o, model::TrainableDistilBert& m, AdamW& opt,
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) fail(ErrorCode::kParse, o.checkpoint_dir + "/trainer_state.json: not valid JSON");
   if (j.value("fingerprint", std::string()) != o.fingerprint)
-    fail(ErrorCode::kInvalidArgument, "--resume: the checkpoint in " + o.checkpoint_dir + " was made with different " +
-                                          o.what + "; resume with the same command line, or choose another --out");
+    fail(ErrorCode::kInvalidArgument, "cannot resume: the checkpoint in " + o.checkpoint_dir + " was made with different " + o.what +
+                                          "; resume with the same options, or choose another output folder");
   try {
     s.epoch = j.at("epoch").get<int>();
     s.batch = j.at("batch").get<size_t>();
@@ -73,7 +73,7 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
     if (load_state(o, model, opt, objective, s))
       log::info("resumed at epoch " + std::to_string(s.epoch + 1) + ", step " + std::to_string(s.step));
     else
-      log::warn("--resume: no checkpoint in " + o.checkpoint_dir + "; starting from the beginning");
+      log::warn("nothing to resume: no checkpoint in " + o.checkpoint_dir + "; starting from the beginning");
   }
   LoopResult result;
   const int64_t steps_per_epoch = static_cast<int64_t>((o.batches_per_epoch + o.grad_accum - 1) / o.grad_accum);
@@ -129,7 +129,7 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
       if (stop) {
         progress.finish();
         log::info("stopped after " + std::to_string(s.step) + " of " + std::to_string(result.total_steps) + " steps (" +
-                  (step_limit ? "--max-steps" : "--max-time") + "); continue with --resume");
+                  (step_limit ? "the step limit" : "the time limit") + "); resume to continue");
         return result;
       }
     }

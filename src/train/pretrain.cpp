@@ -149,19 +149,19 @@ class MlmObjective : public Objective {
 
 PretrainResult pretrain(const PretrainOptions& o) {
   const auto t_start = Clock::now();
-  if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "--out is required");
+  if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "no output folder given");
   if (o.config.empty() == o.base_model.empty())
-    fail(ErrorCode::kInvalidArgument, "give either --config (a fresh model) or -m/--model (a checkpoint to continue)");
-  if (o.data.empty()) fail(ErrorCode::kInvalidArgument, "--data is required");
-  if (o.steps < 0) fail(ErrorCode::kInvalidArgument, "--steps must be at least 0");
+    fail(ErrorCode::kInvalidArgument, "give either a config (a fresh model) or a checkpoint to continue from, not both");
+  if (o.data.empty()) fail(ErrorCode::kInvalidArgument, "no training text given");
+  if (o.steps < 0) fail(ErrorCode::kInvalidArgument, "the number of steps must be at least 0");
   if (o.objective == PretrainObjective::kElectra && !(o.rtd_weight > 0))
-    fail(ErrorCode::kInvalidArgument, "--rtd-weight must be positive");
+    fail(ErrorCode::kInvalidArgument, "the replaced-token loss weight must be positive");
   if (o.generator_layers < 0 || o.generator_hidden_dim < 0)
-    fail(ErrorCode::kInvalidArgument, "--generator-layers and --generator-hidden-dim must be at least 0 (0 = a quarter)");
+    fail(ErrorCode::kInvalidArgument, "the generator's layers and FFN width must be at least 0 (0 = a quarter of the encoder's)");
   if (o.batch_size == 0 || o.grad_accum < 1 || o.epochs < 1)
-    fail(ErrorCode::kInvalidArgument, "--batch-size, --grad-accum and --epochs must be at least 1");
-  if (o.max_length < 10) fail(ErrorCode::kInvalidArgument, "--max-length must be at least 10");
-  if (!(o.mask_prob > 0 && o.mask_prob < 1)) fail(ErrorCode::kInvalidArgument, "--mask-prob must be in (0, 1)");
+    fail(ErrorCode::kInvalidArgument, "the batch size, gradient accumulation and epochs must each be at least 1");
+  if (o.max_length < 10) fail(ErrorCode::kInvalidArgument, "the maximum length must be at least 10 tokens");
+  if (!(o.mask_prob > 0 && o.mask_prob < 1)) fail(ErrorCode::kInvalidArgument, "the masking probability must be in (0, 1)");
   const int threads = resolve_threads(o.threads);
   kernels::set_num_threads(threads);
   kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
@@ -187,7 +187,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
     fail(ErrorCode::kParse, tok_dir + ": the tokenizer has " + std::to_string(tok.vocab().size()) +
                                           " tokens but the model's vocab_size is " + std::to_string(cfg.vocab_size));
   if (static_cast<int64_t>(o.max_length) > cfg.max_position_embeddings)
-    fail(ErrorCode::kInvalidArgument, "--max-length " + std::to_string(o.max_length) + " exceeds the model's max_position_embeddings " +
+    fail(ErrorCode::kInvalidArgument, "the maximum length " + std::to_string(o.max_length) + " exceeds the model's max_position_embeddings " +
                                           std::to_string(cfg.max_position_embeddings));
   Masker masker;
   masker.mask_id = tok.token_to_id("[MASK]");
@@ -207,7 +207,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
     data::for_each_text(path, [&](std::string_view text, const std::string&) {
       (u(split_rng) < o.validation_fraction ? val_texts : train_texts).emplace_back(text);
     });
-  if (train_texts.empty()) fail(ErrorCode::kInvalidArgument, "no training texts in --data");
+  if (train_texts.empty()) fail(ErrorCode::kInvalidArgument, "no training texts in the data given");
   Windows train = make_windows(tok, train_texts, o.max_length, pool);
   Windows val = make_windows(tok, val_texts, o.max_length, pool);
   log::info("data: " + std::to_string(train_texts.size()) + " texts -> " + std::to_string(train.ids.size()) + " windows (" +

@@ -40,47 +40,72 @@ std::string FreezePolicy::describe() const {
   return s.empty() ? "none" : s;
 }
 
-FreezePolicy parse_freeze(const std::string& spec, int64_t n_layers, int64_t train_top) {
-  FreezePolicy p;
-  p.layers.assign(static_cast<size_t>(n_layers), false);
-  if (train_top >= 0) {
-    if (train_top > n_layers) fail(ErrorCode::kInvalidArgument, "--train-top " + std::to_string(train_top) +
-                                                                     " exceeds the model's " + std::to_string(n_layers) + " layers");
-    p.embeddings = true;
-    for (int64_t i = 0; i < n_layers - train_top; ++i) p.layers[i] = true;
-    return p;
-  }
-  if (spec.empty() || spec == "none") return p;
-  if (spec == "all") {
-    p.embeddings = true;
-    p.layers.assign(p.layers.size(), true);
-    return p;
+std::optional<FreezeSpec> parse_freeze_spec(std::string_view text) {
+  FreezeSpec f;
+  if (text.empty() || text == "none") return f;
+  if (text == "all") {
+    f.embeddings = f.all = true;
+    return f;
   }
   size_t pos = 0;
-  while (pos <= spec.size()) {
-    size_t comma = spec.find(',', pos);
-    if (comma == std::string::npos) comma = spec.size();
-    std::string item = spec.substr(pos, comma - pos);
-    pos = comma + 1;
+  for (;;) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    const std::string item(text.substr(pos, comma - pos));
     if (item == "embeddings") {
-      p.embeddings = true;
-      continue;
+      f.embeddings = true;
+    } else {
+      const size_t dash = item.find('-');
+      try {
+        size_t used = 0;
+        const int64_t a = std::stoll(item.substr(0, dash), &used);
+        if (used != (dash == std::string::npos ? item.size() : dash)) return std::nullopt;
+        int64_t b = a;
+        if (dash != std::string::npos) {
+          b = std::stoll(item.substr(dash + 1), &used);
+          if (used != item.size() - dash - 1) return std::nullopt;
+        }
+        if (a < 0 || b < a) return std::nullopt;
+        f.layers.push_back({a, b});
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
     }
-    size_t dash = item.find('-');
-    try {
-      size_t used = 0;
-      int64_t a = std::stoll(item.substr(0, dash), &used), b = a;
-      if (used != (dash == std::string::npos ? item.size() : dash)) throw std::invalid_argument("");
-      if (dash != std::string::npos) b = std::stoll(item.substr(dash + 1), &used);
-      if (a < 0 || b < a || b >= n_layers) throw std::out_of_range("");
-      for (int64_t i = a; i <= b; ++i) p.layers[i] = true;
-    } catch (const std::exception&) {
-      fail(ErrorCode::kInvalidArgument, "--freeze: '" + item + "' is not 'embeddings', a layer or a range of layers 0-" +
-                                            std::to_string(n_layers - 1) + " (e.g. embeddings,0-3)");
-    }
-    if (comma == spec.size()) break;
+    if (comma == text.size()) break;
+    pos = comma + 1;
+  }
+  return f;
+}
+
+FreezePolicy resolve_freeze(const FreezeSpec& spec, int64_t n_layers) {
+  FreezePolicy p;
+  p.layers.assign(static_cast<size_t>(n_layers), false);
+  if (spec.train_top >= 0) {
+    if (spec.train_top > n_layers)
+      fail(ErrorCode::kInvalidArgument, "freeze policy: training the top " + std::to_string(spec.train_top) +
+                                            " layers, but the model has " + std::to_string(n_layers));
+    p.embeddings = true;
+    for (int64_t i = 0; i < n_layers - spec.train_top; ++i) p.layers[static_cast<size_t>(i)] = true;
+    return p;
+  }
+  p.embeddings = spec.embeddings;
+  if (spec.all) p.layers.assign(p.layers.size(), true);
+  for (auto [a, b] : spec.layers) {
+    if (b >= n_layers)
+      fail(ErrorCode::kInvalidArgument, "freeze policy: layer " + std::to_string(b) + " does not exist; the model's layers are 0-" +
+                                            std::to_string(n_layers - 1));
+    for (int64_t i = a; i <= b; ++i) p.layers[static_cast<size_t>(i)] = true;
   }
   return p;
+}
+
+FreezePolicy parse_freeze(const std::string& spec, int64_t n_layers, int64_t train_top) {
+  std::optional<FreezeSpec> f = parse_freeze_spec(spec);
+  if (!f)
+    fail(ErrorCode::kInvalidArgument, "freeze policy '" + spec + "': expected none, all, embeddings, a layer or a range "
+                                          "of layers such as 0-3, comma-separated");
+  f->train_top = train_top;
+  return resolve_freeze(*f, n_layers);
 }
 
 namespace {
@@ -356,10 +381,10 @@ std::string TrainResult::to_json() const {
 
 TrainResult train(const TrainOptions& o) {
   const auto t_start = Clock::now();
-  if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "--out is required");
+  if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "no output folder given");
   if (o.batch_size == 0 || o.grad_accum < 1 || o.epochs < 1)
-    fail(ErrorCode::kInvalidArgument, "--batch-size, --grad-accum and --epochs must be at least 1");
-  if (o.base_model.empty()) fail(ErrorCode::kInvalidArgument, "-m/--model (the base checkpoint) is required");
+    fail(ErrorCode::kInvalidArgument, "the batch size, gradient accumulation and epochs must each be at least 1");
+  if (o.base_model.empty()) fail(ErrorCode::kInvalidArgument, "no base model given (a checkpoint folder to fine-tune)");
   const int threads = resolve_threads(o.threads);
   kernels::set_num_threads(threads);
   kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
@@ -442,8 +467,9 @@ TrainResult train(const TrainOptions& o) {
     fail(ErrorCode::kParse, o.base_model + ": the tokenizer has " + std::to_string(tok.vocab().size()) +
                                 " tokens but config.json's vocab_size is " + std::to_string(model->config().vocab_size));
   if (static_cast<int64_t>(o.max_length) > model->config().max_position_embeddings)
-    fail(ErrorCode::kInvalidArgument, "--max-length exceeds the model's max_position_embeddings");
-  FreezePolicy freeze = parse_freeze(o.freeze, model->config().n_layers, o.train_top);
+    fail(ErrorCode::kInvalidArgument, "the maximum length " + std::to_string(o.max_length) + " exceeds the model's max_position_embeddings " +
+                                          std::to_string(model->config().max_position_embeddings));
+  FreezePolicy freeze = resolve_freeze(o.freeze, model->config().n_layers);
   model->set_frozen(freeze.embeddings, freeze.layers);
   AdamW opt(model->params(), o.adam);
   const std::string fingerprint = options_fingerprint(o, freeze);
@@ -514,15 +540,13 @@ TrainResult train(const TrainOptions& o) {
   return result;
 }
 
-Metrics evaluate(const std::string& model_dir, const std::string& data_path, const ClassifyOptions& options,
+Metrics evaluate(const std::string& model_dir, const std::string& data_path, const ReadOptions& options,
                  size_t batch_size, const LoadOptions& load, data::BadRows bad_rows, bool progress_on,
                  const std::string& report) {
   // Inference through the packed engine (the same path `senti predict` takes).
   auto clf = Classifier::load(model_dir, load);
   data::Dataset ds = data::read_dataset(data_path, clf->info().labels, bad_rows);
-  ClassifyOptions co = options;
-  co.function = ScoreFunction::kSoftmax;
-  co.top_k = -1;
+  const ReadOptions& co = options;
   const int64_t L = static_cast<int64_t>(clf->info().labels.size());
   std::vector<float> probs(ds.examples.size() * static_cast<size_t>(L));
   std::vector<int32_t> labels;

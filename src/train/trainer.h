@@ -7,7 +7,9 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "data/dataset.h"
@@ -23,8 +25,19 @@ struct FreezePolicy {
   std::string describe() const;
 };
 
-// "none", "embeddings", "0-3", "embeddings,0-3", "all" (embeddings + every layer), or a
-// train-top count (train_top >= 0: freeze embeddings and all but the top N layers).
+// What to freeze as the user asks it, before the model's depth is known: the embeddings, every
+// layer, inclusive ranges of layers, or (train_top >= 0) everything but the top N layers.
+struct FreezeSpec {
+  bool embeddings = false, all = false;
+  std::vector<std::pair<int64_t, int64_t>> layers;
+  int64_t train_top = -1;
+};
+// "none", "embeddings", "0-3", "embeddings,0-3", "all" (embeddings + every layer); nullopt when
+// malformed.
+std::optional<FreezeSpec> parse_freeze_spec(std::string_view text);
+// The policy for a model of n_layers; a layer beyond the model is an error (kInvalidArgument).
+FreezePolicy resolve_freeze(const FreezeSpec& spec, int64_t n_layers);
+// Both steps at once (malformed text is kInvalidArgument too).
 FreezePolicy parse_freeze(const std::string& spec, int64_t n_layers, int64_t train_top = -1);
 
 struct TrainOptions {
@@ -42,8 +55,7 @@ struct TrainOptions {
   AdamWOptions adam;
   double warmup_ratio = 0.06;
   double max_grad_norm = 1.0;
-  std::string freeze = "none";
-  int64_t train_top = -1;
+  FreezeSpec freeze;               // nothing frozen by default
   bool cache_frozen = true;
   double cache_max_gb = 6.0;   // beyond this the cache goes to a file in out_dir
   int early_stopping = 0;      // epochs without improvement before stopping (0 = off)
@@ -81,7 +93,7 @@ TrainResult train(const TrainOptions& options);
 // Evaluates a model folder on a labelled dataset (same metrics as training), reading long texts
 // as `options` says (truncation, max length, sliding window); writes an HTML report (metrics,
 // confusion matrix, ROC curve, reliability diagram) when `report` is a path.
-Metrics evaluate(const std::string& model_dir, const std::string& data, const ClassifyOptions& options,
+Metrics evaluate(const std::string& model_dir, const std::string& data, const ReadOptions& options,
                  size_t batch_size, const LoadOptions& load, data::BadRows bad_rows, bool progress,
                  const std::string& report = "");
 

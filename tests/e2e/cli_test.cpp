@@ -289,7 +289,7 @@ TEST(Cli, TrainAndEvalSayWhatHappened) {
   // A time budget of a microsecond stops after the first step, resumably.
   Result r = run("train -m " + model + " -o " + work + "/out --max-time 0.000001s" + common);
   ASSERT_EQ(r.code, 0) << stderr_text();
-  EXPECT_NE(stderr_text().find("(--max-time)"), std::string::npos) << stderr_text();
+  EXPECT_NE(stderr_text().find("(the time limit)"), std::string::npos) << stderr_text();
   EXPECT_NE(stderr_text().find("continue with the same command and --resume"), std::string::npos) << stderr_text();
   EXPECT_EQ(nlohmann::json::parse(r.out)["finished"], false);
   r = run("train -m " + model + " -o " + work + "/out --resume" + common);

@@ -40,7 +40,7 @@ train::TrainOptions options(const std::string& out) {
   o.batch_size = 8;
   o.max_length = 32;
   o.adam.lr = 2e-3;
-  o.freeze = "embeddings,0";
+  o.freeze = *train::parse_freeze_spec("embeddings,0");
   o.threads = 2;
   o.progress = false;
   o.save_steps = 7;
