@@ -8,6 +8,7 @@
 
 #include "kernels/attention.h"
 #include "kernels/convert.h"
+#include "kernels/onednn.h"
 #include "kernels/ops.h"
 
 namespace senti::kernels {
@@ -16,10 +17,7 @@ namespace {
 using dnnl::memory;
 using dt = memory::data_type;
 
-dnnl::engine& engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
+dnnl::engine& engine() { return onednn_engine(); }
 
 // scores (T, T) = scale · Q Kᵀ and ctx (T, hd) = P V for one head of a T-token sequence, reading
 // Q, K, V in place from the bf16 copy of the fused (tokens, 3·dim) buffer.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernels/convert.h"
+#include "kernels/onednn.h"
 
 namespace senti::kernels {
 
@@ -28,8 +29,8 @@ void gemm_bf16(char ta, char tb, int64_t m, int64_t n, int64_t k, const float* a
                int64_t ldb, float beta, float* c, int64_t ldc) {
   using dnnl::memory;
   using dt = memory::data_type;
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  thread_local dnnl::stream stream(engine);
+  dnnl::engine& engine = onednn_engine();
+  dnnl::stream& stream = onednn_stream();
   thread_local std::vector<uint16_t> abuf, bbuf;
   thread_local std::map<std::tuple<char, char, int64_t, int64_t, int64_t, int64_t, bool>, dnnl::matmul> cache;
   // Stored shapes: A is (m, k) or, transposed, (k, m); B is (k, n) or (n, k). Copies are compact.

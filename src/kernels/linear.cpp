@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/convert.h"
+#include "kernels/onednn.h"
 #include "kernels/ops.h"
 #include "util/error.h"
 
@@ -18,14 +19,8 @@ using tag = memory::format_tag;
 using dt = memory::data_type;
 
 namespace {
-dnnl::engine& engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
-dnnl::stream& stream() {
-  thread_local dnnl::stream s(engine());
-  return s;
-}
+dnnl::engine& engine() { return onednn_engine(); }
+dnnl::stream& stream() { return onednn_stream(); }
 
 // The types oneDNN reads x and W in, and writes the product in.
 struct MatmulTypes {
