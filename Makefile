@@ -5,7 +5,7 @@ PRESET ?= release
 BUILD := build/$(PRESET)
 SENTI := $(BUILD)/apps/senti/senti
 
-.PHONY: run test build deps clean bench-tokenizer bench-serve bench-explain
+.PHONY: run test build deps clean python bench-tokenizer bench-serve bench-explain
 
 deps:
 	@scripts/install-deps
@@ -19,6 +19,11 @@ run: build
 
 test: build
 	@ctest --preset $(PRESET)
+
+# The Python package (`import senti`) into Debian's interpreter, offline: the module built above
+# and python/senti, installed by pip without build isolation or dependencies from PyPI.
+python: build
+	@/usr/bin/python3 -m pip install --no-build-isolation --no-deps --break-system-packages $(BUILD)/python
 
 bench-tokenizer: build
 	@bench/tokenizer.sh
