@@ -155,3 +155,43 @@ def test_default_model_is_the_shipped_one():
     assert senti.default_model_dir().endswith(os.path.join("models", "default"))
     pipe = senti.pipeline()
     assert pipe("What a wonderful film, I loved every minute.")[0]["label"] == "POSITIVE"
+
+
+def test_dask_cluster_scores_equal_one_process_in_input_order(tmp_path):
+    # Two worker processes on a LocalCluster; each loads the model from its path once.
+    import dask.bag as db
+    import distributed
+
+    import senti.dask as sd
+
+    model = os.path.join(FIXTURES, "tiny-2label")
+    texts = [f"{t} {i}" for i in range(60) for t in ("the movie was great", "a boring plot", "not very fun")]
+    want = [r[0] for r in senti.Classifier(model, threads=1).classify(texts)]
+    files = []
+    for k in range(3):  # JSONL, CSV and plain text, 60 texts each
+        chunk = texts[k * 60:(k + 1) * 60]
+        if k == 0:
+            p = tmp_path / "a.jsonl"
+            p.write_text("".join(json.dumps({"text": t}) + "\n" for t in chunk))
+        elif k == 1:
+            p = tmp_path / "b.csv"
+            p.write_text("id,comment\n" + "".join(f"{i},{t}\n" for i, t in enumerate(chunk)))
+        else:
+            p = tmp_path / "c.txt"
+            p.write_text("".join(t + "\n" for t in chunk))
+        files.append(p)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        got = sd.classify_bag(db.from_sequence(texts, npartitions=7), model=model).compute()
+        assert got == want
+        from_files = sd.classify_bag(sd.read_texts(str(tmp_path / "*")), model=model).compute()
+        assert from_files == want
+        # each worker process loaded the model once, whatever the number of tasks
+        loaded = client.run(lambda: len(__import__("senti.dask").dask._loaded))
+        assert all(n <= 1 for n in loaded.values()) and sum(loaded.values()) >= 1, loaded
+        import dask.dataframe as dd
+        import pandas as pd
+        frame = dd.from_pandas(pd.DataFrame({"text": texts}), npartitions=4)
+        scored = sd.classify_series(frame["text"], model=model).compute()
+        assert list(scored["label"]) == [w["label"] for w in want]
+        assert list(scored["score"]) == pytest.approx([w["score"] for w in want], rel=0, abs=0)
