@@ -1,7 +1,8 @@
 // `senti predict`: texts in, one JSON line per text out, in input order, shaped like the
 // Hugging Face text-classification pipeline: [{"label": "POSITIVE", "score": 0.998}]. An empty
-// text is a usage error on the command line; in a stream its line is answered with an error
-// object ({"error": ..., "error_type": "Validation"}, as the HTTP API words it) in its place.
+// text is a usage error on the command line; in a stream its line — or a malformed JSONL line —
+// is answered with an error object ({"error": ..., "error_type": "Validation"}, as the HTTP API
+// words it) in its place, so output line N always answers input line N (pipes, Spark, parallel).
 #include <sys/resource.h>
 
 #include <chrono>
@@ -57,11 +58,11 @@ int run(PredictArgs& a) {
   // Classifies `texts` in batches and prints one line each; a blank text (streams only: the
   // command line refuses them up front) gets an error line, numbered from `first_line`.
   size_t blank = 0;
-  auto emit = [&](const std::vector<std::string>& texts, uint64_t first_line) {
+  auto emit = [&](const std::vector<std::string>& texts, uint64_t first_line, const std::vector<std::string>* errors) {
     std::vector<std::string_view> views;
     std::vector<bool> is_empty(texts.size());
     for (size_t i = 0; i < texts.size(); ++i) {
-      is_empty[i] = is_blank(texts[i]);
+      is_empty[i] = is_blank(texts[i]) || (errors && !(*errors)[i].empty());
       if (!is_empty[i]) views.push_back(texts[i]);
     }
     std::vector<std::vector<LabelScore>> results;
@@ -75,9 +76,11 @@ int run(PredictArgs& a) {
       std::string line;
       if (is_empty[i]) {
         ++blank;
-        line = nlohmann::json{{"error", "line " + std::to_string(first_line + i) + ": empty text (nothing to classify)"},
+        const bool malformed = errors && !(*errors)[i].empty();
+        line = nlohmann::json{{"error", malformed ? (*errors)[i]
+                                                  : "line " + std::to_string(first_line + i) + ": empty text (nothing to classify)"},
                               {"error_type", "Validation"}}
-                   .dump();
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       } else {
         line = result_json(results[k++]);
       }
@@ -92,7 +95,7 @@ int run(PredictArgs& a) {
       if (is_blank(a.texts[i]))
         fail(ErrorCode::kInvalidArgument, "text " + std::to_string(i + 1) + " of " + std::to_string(a.texts.size()) +
                                               " is empty or only whitespace: there is nothing to classify");
-    emit(a.texts, 1);
+    emit(a.texts, 1, nullptr);
     count = a.texts.size();
   } else {
     TextReader reader(a.file);
@@ -100,14 +103,14 @@ int run(PredictArgs& a) {
       std::fputs("senti: reading texts from stdin, one per line (Ctrl+D to end)\n", stderr);
     // Progress in texts: a bar when the file's line count is known, a running count otherwise.
     Progress progress("predict", reader.total_lines(), "texts", progress_on && reader.total_lines() > 0);
-    std::vector<std::string> chunk;
-    while (chunk.clear(), reader.next_chunk(chunk, a.batch_size * 8)) {
-      emit(chunk, reader.lines_read() - chunk.size() + 1);
+    std::vector<std::string> chunk, errors;
+    while (chunk.clear(), errors.clear(), reader.next_chunk(chunk, a.batch_size * 8, &errors)) {
+      emit(chunk, reader.lines_read() - chunk.size() + 1, &errors);
       count += chunk.size();
       progress.add(chunk.size());
     }
     progress.finish();
-    if (blank) log::warn(std::to_string(blank) + " empty line(s) answered with an error object in their place");
+    if (blank) log::warn(std::to_string(blank) + " empty or malformed line(s) answered with an error object in their place");
   }
   if (std::fflush(stdout) != 0) fail(ErrorCode::kIo, "cannot write to stdout");
   struct rusage ru;

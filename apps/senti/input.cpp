@@ -52,7 +52,7 @@ TextReader::~TextReader() {
   if (owned_ && file_) std::fclose(file_);
 }
 
-std::string text_of_line(const std::string& line) {
+std::optional<std::string> text_of_line(const std::string& line) {
   size_t i = line.find_first_not_of(" \t");
   if (i != std::string::npos && line[i] == '{') {
     auto j = nlohmann::json::parse(line, nullptr, false);
@@ -60,11 +60,12 @@ std::string text_of_line(const std::string& line) {
       auto it = j.find("text");
       if (it != j.end() && it->is_string()) return it->get<std::string>();
     }
+    return std::nullopt;
   }
   return text::repair_utf8(line);
 }
 
-bool TextReader::next_chunk(std::vector<std::string>& out, size_t max_texts) {
+bool TextReader::next_chunk(std::vector<std::string>& out, size_t max_texts, std::vector<std::string>* errors) {
   char* buf = nullptr;
   size_t cap = 0;
   size_t got = 0;
@@ -76,7 +77,12 @@ bool TextReader::next_chunk(std::vector<std::string>& out, size_t max_texts) {
     std::string line(buf, static_cast<size_t>(n));
     if (!line.empty() && line.back() == '\n') line.pop_back();
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    out.push_back(text_of_line(line));
+    std::optional<std::string> text = text_of_line(line);
+    const std::string why = text ? "" : "line " + std::to_string(line_no_) +
+                                           ": starts like JSON but is not an object with a string \"text\" (malformed or cut off)";
+    if (!text && !errors) text = text::repair_utf8(line);  // the line itself, as plain text
+    out.push_back(text ? std::move(*text) : std::string());
+    if (errors) errors->push_back(why);
     ++got;
   }
   std::free(buf);

@@ -3,6 +3,7 @@
 // memory stays constant on files of any length.
 #pragma once
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,11 @@ class TextReader {
   TextReader& operator=(const TextReader&) = delete;
 
   // Appends up to max_texts texts; false when the input is exhausted and nothing was read.
-  bool next_chunk(std::vector<std::string>& out, size_t max_texts);
+  // A line that starts like JSON ('{') but is not an object with a string "text" (a malformed
+  // or cut-off JSONL line) is an error: with `errors`, its text is left empty and errors[i] says
+  // why (one entry per text, empty when fine), so the caller answers it in its place; without,
+  // the line is taken as plain text (tokenize, explain).
+  bool next_chunk(std::vector<std::string>& out, size_t max_texts, std::vector<std::string>* errors = nullptr);
   // Byte position (for progress) and size (0 if unknown, e.g. a pipe).
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t total_bytes() const { return total_bytes_; }
@@ -36,8 +41,9 @@ class TextReader {
   uint64_t bytes_read_ = 0, total_bytes_ = 0, line_no_ = 0, total_lines_ = 0;
 };
 
-// The text of one input line: the "text" field of a JSON object line, else the line itself.
-std::string text_of_line(const std::string& line);
+// The text of one input line: the "text" field of a JSON object line, else the line itself;
+// nullopt for a line that starts with '{' but is not a JSON object with a string "text".
+std::optional<std::string> text_of_line(const std::string& line);
 
 // True when `text` holds nothing but whitespace (or nothing at all): not a text to classify.
 bool is_blank(std::string_view text);

@@ -180,7 +180,7 @@ TEST(Cli, PredictEmptyTexts) {
   std::stringstream err;
   err << std::ifstream(::testing::TempDir() + "/senti_stderr.txt").rdbuf();
   EXPECT_EQ(err.str().find("Ctrl+D"), std::string::npos) << err.str();
-  EXPECT_NE(err.str().find("2 empty line(s)"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("2 empty or malformed line(s)"), std::string::npos) << err.str();
   r = run("predict --help");
   EXPECT_EQ(r.out.find("--no-progress{"), std::string::npos) << r.out;
 }
@@ -322,5 +322,45 @@ TEST(Cli, TrainAndEvalSayWhatHappened) {
   std::stringstream report;
   report << std::ifstream(work + "/report.html").rdbuf();
   EXPECT_NE(report.str().find("true positive rate"), std::string::npos);
+  std::system(("rm -rf " + work).c_str());
+}
+
+// Pipe-based engines (Spark's RDD.pipe, Hadoop Streaming, GNU parallel --pipe) split the input
+// and concatenate the outputs in order: output line N must answer input line N. A malformed
+// JSONL line gets an error object in its place, -q keeps stderr empty, and the output of a
+// file split over two processes by GNU parallel equals one process's byte for byte.
+TEST(Cli, PredictIsAPipeStage) {
+  const std::string model = senti::test::source_dir() + "/tests/fixtures/models/tiny-2label";
+  const std::string work = ::testing::TempDir() + "/senti_pipe";
+  std::system(("rm -rf " + work + " && mkdir -p " + work).c_str());
+  {
+    std::ofstream f(work + "/in.jsonl");
+    const char* texts[] = {"the movie was great", "i hated it", "a boring plot", "wonderful acting", "not very fun"};
+    for (int i = 0; i < 200; ++i) f << nlohmann::json{{"text", std::string(texts[i % 5]) + " " + std::to_string(i)}}.dump() << "\n";
+  }
+  Result one = run("predict -q -m " + model + " --file " + work + "/in.jsonl");
+  ASSERT_EQ(one.code, 0);
+  EXPECT_EQ(std::count(one.out.begin(), one.out.end(), '\n'), 200);
+  EXPECT_EQ(stderr_text(), "") << "-q keeps stderr clean";
+  // A malformed line and a cut-off last line: error objects in their places, the rest in order.
+  Result bad = run("predict -q -m " + model, "{\"text\": \"great\"}\n{\"text\": oops}\nplain text\n{\"text\": \"cut off");
+  ASSERT_EQ(bad.code, 0);
+  std::istringstream lines(bad.out);
+  std::vector<nlohmann::json> out;
+  for (std::string l; std::getline(lines, l);) out.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_TRUE(out[0].is_array());
+  EXPECT_NE(out[1]["error"].get<std::string>().find("line 2"), std::string::npos) << out[1];
+  EXPECT_TRUE(out[2].is_array());
+  EXPECT_NE(out[3]["error"].get<std::string>().find("line 4"), std::string::npos) << out[3];
+  EXPECT_EQ(stderr_text(), "");
+  // GNU parallel: 2 processes, blocks of 17 lines, output kept in input order (-k).
+  ASSERT_EQ(std::system("command -v parallel >/dev/null"), 0) << "GNU parallel is missing: run scripts/install-deps";
+  const std::string cmd = "parallel --will-cite --pipe -k -N 17 -j 2 " + std::string(SENTI_BINARY) + " predict -q -t 1 -m " +
+                          model + " < " + work + "/in.jsonl > " + work + "/split.out 2>" + work + "/split.err";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::stringstream split;
+  split << std::ifstream(work + "/split.out").rdbuf();
+  EXPECT_EQ(split.str(), one.out) << "split over 2 processes differs from one process";
   std::system(("rm -rf " + work).c_str());
 }
