@@ -18,6 +18,8 @@
 #include "senti/explainer.h"
 #include "serve/api.h"
 #include "text/tokenizer.h"
+#include "train/metrics.h"
+#include "train/trainer.h"
 #include "util/error.h"
 
 namespace py = pybind11;
@@ -69,6 +71,67 @@ void check_texts(const std::vector<std::string>& texts) {
       fail(ErrorCode::kInvalidArgument, "text " + std::to_string(i) + " is empty or only whitespace: there is nothing to classify");
 }
 
+// senti train's options from keyword arguments named as its flags (with underscores).
+train::TrainOptions train_options(const py::dict& kw) {
+  train::TrainOptions o;
+  std::string freeze = "none";
+  int64_t train_top = -1;
+  for (const auto& [k, v] : kw) {
+    const std::string key = py::cast<std::string>(k);
+    try {
+      if (key == "model") o.base_model = py::cast<std::string>(v);
+      else if (key == "data") o.data = py::cast<std::string>(v);
+      else if (key == "eval_data") o.eval_data = py::cast<std::string>(v);
+      else if (key == "validation_fraction") o.validation_fraction = py::cast<double>(v);
+      else if (key == "limit") o.limit = py::cast<size_t>(v);
+      else if (key == "out") o.out_dir = py::cast<std::string>(v);
+      else if (key == "epochs") o.epochs = py::cast<int>(v);
+      else if (key == "batch_size") o.batch_size = py::cast<size_t>(v);
+      else if (key == "grad_accum") o.grad_accum = py::cast<int>(v);
+      else if (key == "max_length") o.max_length = py::cast<size_t>(v);
+      else if (key == "truncation") {
+        const auto t = model::parse_truncation(py::cast<std::string>(v));
+        if (!t) fail(ErrorCode::kInvalidArgument, "truncation must be \"head\", \"tail\" or \"head+tail\"");
+        o.truncation = *t;
+      } else if (key == "lr") o.adam.lr = py::cast<double>(v);
+      else if (key == "weight_decay") o.adam.weight_decay = py::cast<double>(v);
+      else if (key == "warmup_ratio") o.warmup_ratio = py::cast<double>(v);
+      else if (key == "max_grad_norm") o.max_grad_norm = py::cast<double>(v);
+      else if (key == "freeze") freeze = py::cast<std::string>(v);
+      else if (key == "train_top") train_top = py::cast<int64_t>(v);
+      else if (key == "frozen_cache") o.cache_frozen = py::cast<bool>(v);
+      else if (key == "cache_max_gb") o.cache_max_gb = py::cast<double>(v);
+      else if (key == "early_stopping") o.early_stopping = py::cast<int>(v);
+      else if (key == "metric") {
+        const auto m = train::parse_metric(py::cast<std::string>(v));
+        if (!m) fail(ErrorCode::kInvalidArgument, "metric must be accuracy, f1, precision, recall, roc_auc or loss");
+        o.metric = *m;
+      } else if (key == "seed") o.seed = py::cast<uint64_t>(v);
+      else if (key == "save_steps") o.save_steps = py::cast<int64_t>(v);
+      else if (key == "max_steps") o.max_steps = py::cast<int64_t>(v);
+      else if (key == "max_time") o.max_seconds = py::cast<double>(v);
+      else if (key == "bf16") o.bf16 = py::cast<bool>(v);
+      else if (key == "resume") o.resume = py::cast<bool>(v);
+      else if (key == "overwrite") o.overwrite = py::cast<bool>(v);
+      else if (key == "labels") o.labels = py::cast<std::vector<std::string>>(v);
+      else if (key == "threads") o.threads = py::cast<int>(v);
+      else if (key == "skip_bad_rows") o.bad_rows = py::cast<bool>(v) ? data::BadRows::kSkip : data::BadRows::kFail;
+      else if (key == "progress") o.progress = py::cast<bool>(v);
+      else
+        fail(ErrorCode::kInvalidArgument,
+             "train() got an unexpected option '" + key + "' (the options are senti train's flags with underscores: "
+             "model, data, out, eval_data, epochs, batch_size, lr, max_length, truncation, freeze, train_top, ...)");
+    } catch (const py::cast_error&) {
+      fail(ErrorCode::kInvalidArgument, "train(): option '" + key + "' has the wrong type");
+    }
+  }
+  const auto f = train::parse_freeze_spec(freeze);
+  if (!f) fail(ErrorCode::kInvalidArgument, "freeze '" + freeze + "' is not none, all, embeddings, a layer or a range of layers");
+  o.freeze = *f;
+  o.freeze.train_top = train_top;
+  return o;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_senti, m) {
@@ -88,6 +151,29 @@ PYBIND11_MODULE(_senti, m) {
     }
   });
   m.def("default_model_dir", &default_model_dir, "$SENTI_MODEL, else the model senti ships (models/default)");
+  m.def(
+      "train",
+      [](const py::dict& kw) {
+        const train::TrainOptions o = train_options(kw);
+        py::gil_scoped_release release;
+        return train::train(o).to_json();
+      },
+      "senti train with its flags as a dict; returns the result as JSON text");
+  m.def(
+      "evaluate",
+      [](const std::string& model, const std::string& data, const std::string& truncation, size_t max_length,
+         size_t head_tokens, size_t window, size_t stride, size_t batch_size, int threads, bool skip_bad_rows,
+         bool progress, const std::string& report) {
+        const std::string dir = model_or_default(model);
+        const ReadOptions r = read_options(truncation, max_length, head_tokens, window, stride);
+        py::gil_scoped_release release;
+        return train::evaluate(dir, data, r, batch_size, {.threads = threads},
+                               skip_bad_rows ? data::BadRows::kSkip : data::BadRows::kFail, progress, report)
+            .to_json();
+      },
+      py::arg("model"), py::arg("data"), py::arg("truncation") = "head+tail", py::arg("max_length") = 0,
+      py::arg("head_tokens") = 0, py::arg("window") = 0, py::arg("stride") = 0, py::arg("batch_size") = 32,
+      py::arg("threads") = 0, py::arg("skip_bad_rows") = false, py::arg("progress") = false, py::arg("report") = "");
 
   py::class_<Classifier>(m, "Classifier")
       .def(py::init([](const std::string& model, const std::string& dtype, int threads) {

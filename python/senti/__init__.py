@@ -23,7 +23,8 @@ import numpy as np
 
 from . import _senti
 
-__all__ = ["pipeline", "Pipeline", "Classifier", "Explainer", "Tokenizer", "default_model_dir", "__version__"]
+__all__ = ["pipeline", "Pipeline", "Classifier", "Explainer", "Tokenizer", "train", "evaluate", "default_model_dir",
+           "__version__"]
 __version__ = "0.1.0"
 
 _TASKS = ("sentiment-analysis", "text-classification")
@@ -207,3 +208,36 @@ class Tokenizer:
     def encode_batch(self, texts: Sequence[str], add_special_tokens: bool = True, max_length: int = 0,
                      truncation: str = "head") -> List[Dict[str, Any]]:
         return self._t.encode_batch(_as_list(texts, "texts"), add_special_tokens, max_length, truncation)
+
+
+def _seconds(duration: Union[int, float, str]) -> float:
+    """90, "90s", "20m", "1h30m" → seconds (as senti train --max-time reads them)."""
+    if isinstance(duration, (int, float)):
+        return float(duration)
+    import re
+    parts = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?", duration.strip())
+    if not duration.strip() or not parts:
+        raise ValueError(f"max_time must be seconds or a duration like 20m or 1h30m, got {duration!r}")
+    h, m, s = (float(x) if x else 0.0 for x in parts.groups())
+    return h * 3600 + m * 60 + s
+
+
+def train(model: str, data: str, out: str, **options: Any) -> Dict[str, Any]:
+    """Fine-tunes ``model`` (a checkpoint folder) on ``data`` (an aclImdb-style folder, .csv or
+    .jsonl) into ``out``, as ``senti train`` does; options are its flags with underscores
+    (``epochs=2, batch_size=16, lr=5e-5, max_length=256, freeze="embeddings,0-3", bf16=True,
+    resume=True, max_time="20m", labels=[...], threads=0, progress=True`` ...). Returns
+    {"finished", "steps", "seconds", "best_epoch", "validation": {metrics}}."""
+    if "max_time" in options:
+        options["max_time"] = _seconds(options["max_time"])
+    return json.loads(_senti.train(dict(model=model, data=data, out=out, **options)))
+
+
+def evaluate(model: Optional[str], data: str, truncation: Union[bool, str] = True, max_length: int = 0,
+             head_tokens: int = 0, window: int = 0, stride: int = 0, batch_size: int = 32, threads: int = 0,
+             skip_bad_rows: bool = False, progress: bool = False, report: Optional[str] = None) -> Dict[str, Any]:
+    """Metrics of ``model`` on labelled ``data``, as ``senti eval`` prints them: {"n", "loss",
+    "accuracy", "precision", "recall", "f1", "roc_auc", "ece", "confusion_matrix",
+    "calibration"}. ``report``: also write the HTML report there."""
+    return json.loads(_senti.evaluate(model or "", data, _truncation_name(truncation), max_length, head_tokens, window,
+                                      stride, batch_size, threads, skip_bad_rows, progress, report or ""))

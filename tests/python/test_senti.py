@@ -195,3 +195,27 @@ def test_dask_cluster_scores_equal_one_process_in_input_order(tmp_path):
         scored = sd.classify_series(frame["text"], model=model).compute()
         assert list(scored["label"]) == [w["label"] for w in want]
         assert list(scored["score"]) == pytest.approx([w["score"] for w in want], rel=0, abs=0)
+
+
+def test_train_and_evaluate_take_the_clis_options_and_return_dicts(tmp_path):
+    data = tmp_path / "data.csv"
+    pos = ["a great movie", "i loved it", "wonderful acting", "good fun", "great plot"]
+    neg = ["a bad movie", "i hated it", "awful acting", "boring plot", "terrible film"]
+    data.write_text("text,label\n" + "".join(f"{p},POSITIVE\n{n},NEGATIVE\n" for _ in range(6) for p, n in zip(pos, neg)))
+    model = os.path.join(FIXTURES, "tiny-2label")
+    out = tmp_path / "out"
+    r = senti.train(model, str(data), str(out), epochs=1, batch_size=8, max_length=32, lr=1e-3, threads=1,
+                    progress=False, validation_fraction=0.2, freeze="embeddings")
+    assert r["finished"] is True and r["steps"] > 0
+    assert 0 <= r["validation"]["accuracy"] <= 1
+    m = senti.evaluate(str(out), str(data), max_length=32, threads=1)
+    cli_m = json.loads(cli("eval", "-m", str(out), "--data", str(data), "--max-length", "32", "-t", "1", "--no-progress"))
+    assert m == cli_m
+    with pytest.raises(ValueError, match="unexpected option 'colour'"):
+        senti.train(model, str(data), str(tmp_path / "o2"), colour="red")
+    with pytest.raises(ValueError, match="freeze"):
+        senti.train(model, str(data), str(tmp_path / "o3"), freeze="bogus")
+    with pytest.raises(ValueError, match="max_time"):
+        senti.train(model, str(data), str(tmp_path / "o4"), max_time="soon")
+    with pytest.raises(FileNotFoundError):
+        senti.evaluate(str(out), str(tmp_path / "missing.csv"))
