@@ -49,7 +49,7 @@ model::DistilBertConfig generator_config(const model::DistilBertConfig& disc, in
 ElectraObjective::ElectraObjective(model::TrainableDistilBert& discriminator,
                                    std::unique_ptr<model::TrainableDistilBert> generator, const PretrainOptions& o,
                                    const Windows& train, const Windows& val, const Masker& masker, const std::string& tok_dir)
-    : disc_(discriminator), gen_(std::move(generator)), o_(o), train_(train), val_(val), masker_(masker), tok_dir_(tok_dir) {
+    : WindowObjective(o, train, val, masker, tok_dir), disc_(discriminator), gen_(std::move(generator)) {
   if (disc_.task() != model::Task::kReplacedTokenDetection || gen_->task() != model::Task::kMaskedLM)
     fail(ErrorCode::kInternal, "ELECTRA needs a replaced-token-detection discriminator and a masked-LM generator");
   if (gen_->config().dim != disc_.config().dim || gen_->config().vocab_size != disc_.config().vocab_size ||
@@ -71,12 +71,6 @@ void ElectraObjective::tie() {
     model::Param& g = gen_->param(n);
     std::memcpy(g.value.mutable_data(), d.value.data(), sizeof(float) * static_cast<size_t>(d.value.numel()));
   }
-}
-
-size_t ElectraObjective::begin_epoch(int epoch) {
-  epoch_ = epoch;
-  order_ = epoch_order(train_.ids.size(), o_.seed, epoch);
-  return (order_.size() + o_.batch_size - 1) / o_.batch_size;
 }
 
 model::TrainBatch ElectraObjective::replace(const model::TrainBatch& masked, const std::vector<size_t>& idx,
@@ -104,9 +98,8 @@ model::TrainBatch ElectraObjective::replace(const model::TrainBatch& masked, con
 }
 
 double ElectraObjective::micro_batch(size_t index, uint64_t dropout_seed, size_t& tokens) {
-  const std::vector<size_t> idx = batch_slice(order_, index, o_.batch_size);
-  // Dynamic masking: new masks every epoch, fixed by (seed, epoch, window).
-  const model::TrainBatch masked = masker_.batch(train_, idx, mix_seed(o_.seed, 1000 + static_cast<uint64_t>(epoch_)));
+  std::vector<size_t> idx;
+  const model::TrainBatch masked = masked_batch(index, idx);
   model::Activations ga;
   const double gen_loss = gen_->forward(masked, model::PassMode::kTrain, dropout_seed, ga);
   gen_->backward(ga);

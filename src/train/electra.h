@@ -29,7 +29,7 @@ struct ElectraValidation {
   double generator_loss = 0, discriminator_loss = 0, replaced_fraction = 0, accuracy = 0, replaced_found = 0;
 };
 
-class ElectraObjective : public Objective {
+class ElectraObjective : public WindowObjective {
  public:
   // `discriminator` is the loop's model (Task::kReplacedTokenDetection); `generator` a masked-LM
   // model of the same dim and vocabulary, whose embedding module is overwritten by the
@@ -38,7 +38,6 @@ class ElectraObjective : public Objective {
                    const PretrainOptions& o, const Windows& train, const Windows& val, const Masker& masker,
                    const std::string& tok_dir);
 
-  size_t begin_epoch(int epoch) override;
   double micro_batch(size_t index, uint64_t dropout_seed, size_t& tokens) override;
   bool end_epoch(LoopState& s, double train_seconds) override;
   nlohmann::json save_state() const override;
@@ -61,12 +60,6 @@ class ElectraObjective : public Objective {
   model::TrainableDistilBert& disc_;
   std::unique_ptr<model::TrainableDistilBert> gen_;
   std::unique_ptr<AdamW> gen_opt_;
-  const PretrainOptions& o_;
-  const Windows &train_, &val_;
-  const Masker& masker_;
-  std::string tok_dir_;
-  std::vector<size_t> order_;
-  int epoch_ = 0;
   int64_t restored_steps_ = 0;
   // Running sums of the two losses since the last log line (every 100 steps).
   double gen_sum_ = 0, disc_sum_ = 0;

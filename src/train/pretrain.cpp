@@ -96,22 +96,15 @@ std::string fingerprint(const PretrainOptions& o) {
 
 // Masked-LM pretraining as the training loop sees it: shuffled windows with new masks every
 // epoch, the validation loss with fixed masks, the encoder saved after each epoch.
-class MlmObjective : public Objective {
+class MlmObjective : public WindowObjective {
  public:
   MlmObjective(model::TrainableDistilBert& model, const PretrainOptions& o, const Windows& train, const Windows& val,
                const Masker& masker, const std::string& tok_dir)
-      : model_(model), o_(o), train_(train), val_(val), masker_(masker), tok_dir_(tok_dir) {}
-
-  size_t begin_epoch(int epoch) override {
-    epoch_ = epoch;
-    order_ = epoch_order(train_.ids.size(), o_.seed, epoch);
-    return (order_.size() + o_.batch_size - 1) / o_.batch_size;
-  }
+      : WindowObjective(o, train, val, masker, tok_dir), model_(model) {}
 
   double micro_batch(size_t index, uint64_t dropout_seed, size_t& tokens) override {
-    const std::vector<size_t> idx = batch_slice(order_, index, o_.batch_size);
-    // Dynamic masking: new masks every epoch, fixed by (seed, epoch, window).
-    model::TrainBatch b = masker_.batch(train_, idx, mix_seed(o_.seed, 1000 + static_cast<uint64_t>(epoch_)));
+    std::vector<size_t> idx;
+    const model::TrainBatch b = masked_batch(index, idx);
     for (const auto& s : b.sequences) tokens += s.size();
     return model_.forward_backward(b, dropout_seed);
   }
@@ -137,12 +130,6 @@ class MlmObjective : public Objective {
 
  private:
   model::TrainableDistilBert& model_;
-  const PretrainOptions& o_;
-  const Windows &train_, &val_;
-  const Masker& masker_;
-  std::string tok_dir_;
-  std::vector<size_t> order_;
-  int epoch_ = 0;
 };
 
 }  // namespace

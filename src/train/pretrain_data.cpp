@@ -59,4 +59,15 @@ model::TrainBatch Masker::batch(const Windows& w, const std::vector<size_t>& idx
   return b;
 }
 
+size_t WindowObjective::begin_epoch(int epoch) {
+  epoch_ = epoch;
+  order_ = epoch_order(train_.ids.size(), o_.seed, epoch);
+  return (order_.size() + o_.batch_size - 1) / o_.batch_size;
+}
+
+model::TrainBatch WindowObjective::masked_batch(size_t index, std::vector<size_t>& idx) const {
+  idx = batch_slice(order_, index, o_.batch_size);
+  return masker_.batch(train_, idx, mix_seed(o_.seed, 1000 + static_cast<uint64_t>(epoch_)));
+}
+
 }  // namespace senti::train

@@ -1,12 +1,13 @@
 // What the pretraining objectives share (internal to src/train): texts cut into windows of
-// token ids, the per-epoch window order, and the masker that turns windows into a masked-LM
-// batch. No model, no loop.
+// token ids, the per-epoch window order, the masker that turns windows into a masked-LM batch,
+// and WindowObjective, the base of the MLM and ELECTRA objectives. No model, no loop.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "model/trainable.h"
+#include "train/loop.h"
 
 namespace senti {
 class ThreadPool;
@@ -40,6 +41,29 @@ struct Masker {
   bool mask_all = false;      // every chosen token becomes [MASK] (ELECTRA's generator input)
   // Windows `idx` masked with seeds mix_seed(seed, window): inputs and mlm_labels.
   model::TrainBatch batch(const Windows& w, const std::vector<size_t>& idx, uint64_t seed) const;
+};
+
+struct PretrainOptions;
+
+// What the pretraining objectives share: the windows, their order per epoch, and the masked
+// micro-batch `index` of the epoch (new masks every epoch, fixed by seed, epoch and window).
+class WindowObjective : public Objective {
+ public:
+  WindowObjective(const PretrainOptions& o, const Windows& train, const Windows& val, const Masker& masker,
+                  const std::string& tok_dir)
+      : o_(o), train_(train), val_(val), masker_(masker), tok_dir_(tok_dir) {}
+  size_t begin_epoch(int epoch) override;
+
+ protected:
+  // Micro-batch `index` of the current epoch, masked; `idx` receives its windows.
+  model::TrainBatch masked_batch(size_t index, std::vector<size_t>& idx) const;
+
+  const PretrainOptions& o_;
+  const Windows &train_, &val_;
+  const Masker& masker_;
+  std::string tok_dir_;
+  std::vector<size_t> order_;
+  int epoch_ = 0;
 };
 
 }  // namespace senti::train
