@@ -244,7 +244,9 @@ TEST(Cli, ExplainPrintsColouredWordsOrJson) {
     EXPECT_GT(b, 0.0);
     EXPECT_LT(b, 1.0);
     EXPECT_NEAR(b, 1 / (1 + std::exp(-j["baseline_log_odds"].get<double>())), 1e-6) << method;
-    if (base >= 0) EXPECT_NEAR(b, base, 1e-6) << method;
+    if (base >= 0) {
+      EXPECT_NEAR(b, base, 1e-6) << method;
+    }
     base = b;
   }
   r = run("explain -m " + model + " '" + text + "'");
