@@ -1,8 +1,11 @@
 #include "cli.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 
+#include "train/ranks.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/thread_pool.h"
@@ -132,5 +135,17 @@ int apply_common_options(const CommonOptions& common) {
   if (common.verbose) log::set_level(log::Level::kDebug);
   return resolve_threads(common.threads);
 }
+
+int apply_training_options(const CommonOptions& common) {
+  const train::Ranks& ranks = train::Ranks::world();
+  const int threads = apply_common_options(common);
+  if (!ranks.root() && !common.verbose && !common.quiet) log::set_level(log::Level::kWarn);
+  const char* env = std::getenv("SENTI_THREADS");
+  if (common.threads == 0 && !(env && *env) && ranks.local_size() > 1)
+    return std::max(1, threads / ranks.local_size());
+  return threads;
+}
+
+bool prints_result() { return train::Ranks::world().root(); }
 
 }  // namespace senti::cli

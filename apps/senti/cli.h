@@ -45,6 +45,12 @@ std::string default_model_dir();
 void add_common_options(CLI::App& cmd, CommonOptions& common);
 // Applies verbosity and resolves the thread count (validating $SENTI_THREADS).
 int apply_common_options(const CommonOptions& common);
+// apply_common_options for train and pretrain, which may be one of several ranks started by
+// mpirun (train/ranks.h): ranks other than 0 log warnings and errors only, and the threads per
+// rank default to the hardware threads divided by the ranks on this machine.
+int apply_training_options(const CommonOptions& common);
+// Whether this process prints the command's result (rank 0 of a data-parallel run, or the only one).
+bool prints_result();
 
 // A duration: "90s", "20m", "1h30m", "2h", or plain seconds ("3600"); nullopt otherwise.
 std::optional<double> parse_duration(const std::string& text);

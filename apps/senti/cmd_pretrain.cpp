@@ -63,10 +63,11 @@ Action register_pretrain(CLI::App& app) {
   cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
   add_common_options(*cmd, a->common);
   return [a] {
-    a->o.threads = apply_common_options(a->common);
+    a->o.threads = apply_training_options(a->common);
     a->o.progress = !a->no_progress && !a->common.quiet;
     a->o.objective = *train::parse_pretrain_objective(a->objective);  // IsMember checked the name
     train::PretrainResult r = train::pretrain(a->o);
+    if (!prints_result()) return kExitOk;
     char out[256];
     std::snprintf(out, sizeof out,
                   "{\"finished\": %s, \"steps\": %lld, \"seconds\": %.1f, \"train_windows\": %zu, \"validation_windows\": "

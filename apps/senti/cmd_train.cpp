@@ -106,7 +106,7 @@ Action register_train(CLI::App& app) {
   cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
   add_common_options(*cmd, a->common);
   return [a] {
-    a->o.threads = apply_common_options(a->common);
+    a->o.threads = apply_training_options(a->common);
     a->o.truncation = *model::parse_truncation(a->truncation);  // the flags' checks allow valid names only
     a->o.metric = *train::parse_metric(a->metric);
     const auto freeze = train::parse_freeze_spec(a->freeze);
@@ -119,6 +119,7 @@ Action register_train(CLI::App& app) {
     a->o.bad_rows = a->skip_bad ? data::BadRows::kSkip : data::BadRows::kFail;
     a->o.progress = !a->no_progress && !a->common.quiet;
     train::TrainResult r = train::train(a->o);
+    if (!prints_result()) return kExitOk;
     std::string out = r.to_json() + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
     if (!a->common.quiet) std::fputs(train_summary(r, a->o).c_str(), stderr);

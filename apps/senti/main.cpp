@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cli.h"
+#include "train/ranks.h"
 #include "senti/version.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -40,9 +41,12 @@ int main(int argc, char** argv) {
     for (CLI::App* sub : app.get_subcommands()) return actions.at(sub->get_name())();
   } catch (const senti::Error& e) {
     senti::log::error(e.what());
-    return e.code() == senti::ErrorCode::kInvalidArgument ? kExitUsage : kExitRuntimeError;
+    const int code = e.code() == senti::ErrorCode::kInvalidArgument ? kExitUsage : kExitRuntimeError;
+    senti::train::abort_all_ranks(code);  // the other ranks of an mpirun would wait forever
+    return code;
   } catch (const std::exception& e) {
     senti::log::error(std::string("unexpected failure: ") + e.what());
+    senti::train::abort_all_ranks(kExitRuntimeError);
     return kExitRuntimeError;
   }
   return kExitUsage;

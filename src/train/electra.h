@@ -46,6 +46,7 @@ class ElectraObjective : public WindowObjective {
   void after_step() override;
   void save_files(const std::string& checkpoint_dir) const override;
   void load_files(const std::string& checkpoint_dir) override;
+  std::vector<model::Param>* own_params() override { return &gen_->params(); }
 
   ElectraValidation validate();
   ElectraValidation last_validation;  // after the last epoch

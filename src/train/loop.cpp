@@ -1,10 +1,12 @@
 #include "train/loop.h"
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 #include "train/checkpoint.h"
+#include "train/ranks.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/progress.h"
@@ -65,23 +67,91 @@ bool load_state(const LoopOptions& o, model::TrainableDistilBert& m, AdamW& opt,
   return true;
 }
 
+// Sums one step's gradients (the trainable parameters of the model and of the objective's own
+// model), loss and token count across the ranks, through one fused buffer.
+void sum_across_ranks(const Ranks& ranks, std::vector<model::Param>& params, std::vector<model::Param>* own,
+                      std::vector<float>& buffer, double& loss, size_t& tokens) {
+  size_t n = 0;
+  auto each = [&](auto&& f) {
+    for (auto* list : {&params, own})
+      if (list)
+        for (auto& p : *list)
+          if (p.trainable) f(p);
+  };
+  each([&](model::Param& p) { n += static_cast<size_t>(p.grad.numel()); });
+  buffer.resize(n);
+  size_t at = 0;
+  each([&](model::Param& p) {
+    std::copy_n(p.grad.data(), p.grad.numel(), buffer.data() + at);
+    at += static_cast<size_t>(p.grad.numel());
+  });
+  ranks.sum(buffer.data(), buffer.size());
+  at = 0;
+  each([&](model::Param& p) {
+    std::copy_n(buffer.data() + at, p.grad.numel(), p.grad.mutable_data());
+    at += static_cast<size_t>(p.grad.numel());
+  });
+  double totals[2] = {loss, static_cast<double>(tokens)};
+  ranks.sum(totals, 2);
+  loss = totals[0];
+  tokens = static_cast<size_t>(totals[1]);
+}
+
+// Stops the run when the ranks' weights differ: they would no longer compute one model.
+void check_identical_weights(const Ranks& ranks, const model::TrainableDistilBert& model, Objective& objective,
+                             const std::string& when) {
+  if (!ranks.distributed()) return;
+  uint64_t sum = weights_checksum(model.params());
+  if (const auto* own = objective.own_params()) sum = sum * 31 + weights_checksum(*own);
+  const std::vector<uint64_t> sums = ranks.gather(sum);
+  for (size_t r = 1; r < sums.size(); ++r)
+    if (sums[r] != sums[0]) {
+      char hex[2][20];
+      std::snprintf(hex[0], sizeof hex[0], "%016llx", static_cast<unsigned long long>(sums[0]));
+      std::snprintf(hex[1], sizeof hex[1], "%016llx", static_cast<unsigned long long>(sums[r]));
+      fail(ErrorCode::kInternal, "the weights of rank " + std::to_string(r) + " differ from rank 0's " + when +
+                                     " (checksum " + hex[1] + " vs " + hex[0] +
+                                     "): every rank must run the same senti build on the same base model, data and options");
+    }
+  char hex[20];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sums[0]));
+  log::info("weights identical on all " + std::to_string(sums.size()) + " ranks " + when + " (checksum " + hex + ")");
+}
+
 }  // namespace
 
 LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Objective& objective, const LoopOptions& o,
                              LoopState& s) {
+  const Ranks& ranks = Ranks::world();
   if (o.resume) {
     if (load_state(o, model, opt, objective, s))
       log::info("resumed at epoch " + std::to_string(s.epoch + 1) + ", step " + std::to_string(s.step));
     else
       log::warn("nothing to resume: no checkpoint in " + o.checkpoint_dir + "; starting from the beginning");
+    const std::vector<uint64_t> at = ranks.gather(static_cast<uint64_t>(s.step));
+    for (size_t r = 1; r < at.size(); ++r)
+      if (at[r] != at[0])
+        fail(ErrorCode::kInvalidArgument, "rank " + std::to_string(r) + " resumed at step " + std::to_string(at[r]) +
+                                              " but rank 0 at step " + std::to_string(at[0]) + ": --resume needs " +
+                                              o.checkpoint_dir + " on a filesystem every rank reads");
   }
+  if (ranks.distributed()) {
+    log::info("data-parallel over " + std::to_string(ranks.size()) + " ranks: each optimizer step's " +
+              std::to_string(o.grad_accum) + " micro-batches are shared among them, gradients summed");
+    if (o.grad_accum < ranks.size())
+      log::warn(std::to_string(ranks.size() - o.grad_accum) + " of " + std::to_string(ranks.size()) +
+                " ranks have nothing to compute: a step has " + std::to_string(o.grad_accum) +
+                " micro-batch(es); set the gradient accumulation to a multiple of the rank count");
+    check_identical_weights(ranks, model, objective, "at the start");
+  }
+  std::vector<float> reduce_buffer;
   LoopResult result;
   const int64_t steps_per_epoch = static_cast<int64_t>((o.batches_per_epoch + o.grad_accum - 1) / o.grad_accum);
   result.total_steps = o.total_steps > 0 ? o.total_steps : steps_per_epoch * o.epochs;
   const int epochs = o.total_steps > 0 ? static_cast<int>((o.total_steps + steps_per_epoch - 1) / steps_per_epoch) : o.epochs;
   result.warmup_steps = static_cast<int64_t>(std::ceil(o.warmup_ratio * static_cast<double>(result.total_steps)));
   const auto t_run = Clock::now();  // --max-time counts this run only
-  Progress progress(o.progress_label, static_cast<uint64_t>(result.total_steps), "steps", o.progress);
+  Progress progress(o.progress_label, static_cast<uint64_t>(result.total_steps), "steps", o.progress && ranks.root());
   progress.resume_at(static_cast<uint64_t>(s.step));
 
   for (; s.epoch < epochs; ++s.epoch, s.batch = 0) {
@@ -95,12 +165,16 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
     auto t_window = Clock::now();
     for (; s.batch < batches && s.step < result.total_steps; ++s.batch) {  // the run's length may end it early
       if (in_accum == 0) model.zero_grad();
-      window_loss += objective.micro_batch(s.batch, mix_seed(o.seed, static_cast<uint64_t>(s.micro)), window_tokens);
+      // Rank r computes the window's micro-batches r, r+N, …; a single process computes them all.
+      if (in_accum % ranks.size() == ranks.rank())
+        window_loss += objective.micro_batch(s.batch, mix_seed(o.seed, static_cast<uint64_t>(s.micro)), window_tokens);
       ++s.micro;
       ++window_n;
       ++in_accum;
       const bool last = s.batch + 1 == batches;
       if (in_accum < o.grad_accum && !last) continue;
+      if (ranks.distributed())
+        sum_across_ranks(ranks, model.params(), objective.own_params(), reduce_buffer, window_loss, window_tokens);
       objective.before_step({in_accum, o.max_grad_norm, s.step, result.warmup_steps, result.total_steps});
       const double lr = optimizer_step(model.params(), opt, in_accum, o.max_grad_norm, s.step, result.warmup_steps,
                                        result.total_steps);
@@ -123,8 +197,9 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
       const bool time_limit =
           o.max_seconds > 0 && std::chrono::duration<double>(Clock::now() - t_run).count() >= o.max_seconds;
       // A time limit reached on the run's last step lets the run finish.
-      const bool stop = step_limit || (time_limit && s.step < result.total_steps);
-      if (stop || (o.save_steps > 0 && s.step % o.save_steps == 0))
+      // Rank 0's clock decides for every rank.
+      const bool stop = ranks.from_root(step_limit || (time_limit && s.step < result.total_steps));
+      if (ranks.root() && (stop || (o.save_steps > 0 && s.step % o.save_steps == 0)))
         save_state(o, model, opt, objective, s, s.epoch, s.batch + 1);
       if (stop) {
         progress.finish();
@@ -133,8 +208,11 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
         return result;
       }
     }
-    const bool stop = objective.end_epoch(s, std::chrono::duration<double>(Clock::now() - t_epoch).count());
-    save_state(o, model, opt, objective, s, s.epoch + 1, 0);
+    // Rank 0 validates and keeps the best model; the others wait for its decision.
+    const bool stop = ranks.from_root(
+        ranks.root() && objective.end_epoch(s, std::chrono::duration<double>(Clock::now() - t_epoch).count()));
+    check_identical_weights(ranks, model, objective, "after epoch " + std::to_string(s.epoch + 1));
+    if (ranks.root()) save_state(o, model, opt, objective, s, s.epoch + 1, 0);
     if (stop) {
       result.stopped_early = true;
       ++s.epoch;

@@ -3,6 +3,10 @@
 // checkpoints every N steps and at each epoch's end, --max-steps stops, and exact resume from
 // one state. What a task trains on, its loss and its validation come from an Objective; the
 // loop knows nothing of data, heads or metrics.
+// Data-parallel (started by mpirun, see train/ranks.h): rank r computes micro-batches r, r+N, …
+// of each optimizer step's window, the gradients are summed across the ranks before the
+// identical update on every rank, and rank 0 alone validates, writes checkpoints and shows
+// progress; the result is the single-process computation up to the order of float sums.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -54,6 +58,9 @@ class Objective {
   // Its weights and optimizer state, written into and read from the checkpoint folder.
   virtual void save_files(const std::string& /*checkpoint_dir*/) const {}
   virtual void load_files(const std::string& /*checkpoint_dir*/) {}
+  // That model's parameters, whose gradients a data-parallel run sums across the ranks with the
+  // loop's own (before before_step); none by default.
+  virtual std::vector<model::Param>* own_params() { return nullptr; }
 };
 
 struct LoopOptions {

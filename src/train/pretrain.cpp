@@ -16,6 +16,7 @@
 #include "train/checkpoint.h"
 #include "train/electra.h"
 #include "train/loop.h"
+#include "train/ranks.h"
 #include "train/pretrain_data.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -250,7 +251,8 @@ PretrainResult pretrain(const PretrainOptions& o) {
   result.steps = s.step;
   result.validation_loss = mlm ? mlm->last_validation_loss : el->last_validation.discriminator_loss;
   if (el) result.generator_loss = el->last_validation.generator_loss;
-  if (!loop.finished) {
+  if (!loop.finished || !Ranks::world().root()) {  // rank 0 alone writes the records
+    result.finished = loop.finished && !Ranks::world().root();
     result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
     return result;
   }

@@ -18,6 +18,7 @@
 #include "senti/classifier.h"
 #include "text/tokenizer.h"
 #include "train/checkpoint.h"
+#include "train/ranks.h"
 #include "train/loop.h"
 #include "train/report.h"
 #include "util/error.h"
@@ -168,13 +169,15 @@ std::vector<std::vector<size_t>> epoch_batches(const std::vector<std::vector<int
 }
 
 // The frozen prefix's output per example, stored as bf16: in memory, or in a file when large.
+// Each rank of a data-parallel run keeps its own (of the examples it computes).
 class PrefixCache {
  public:
   PrefixCache(size_t examples, int64_t dim, size_t total_tokens, double max_gb, const std::string& dir)
       : dim_(dim), offsets_(examples, -1), lengths_(examples, 0) {
     const double bytes = static_cast<double>(total_tokens) * dim * 2;
     if (bytes > max_gb * 1e9) {
-      path_ = dir + "/frozen-cache.bin";
+      const Ranks& ranks = Ranks::world();
+      path_ = dir + (ranks.distributed() ? "/frozen-cache.rank" + std::to_string(ranks.rank()) + ".bin" : "/frozen-cache.bin");
       file_.open(path_, std::ios::in | std::ios::out | std::ios::binary | std::ios::trunc);
       if (!file_) fail(ErrorCode::kIo, "cannot create the frozen-activation cache '" + path_ + "'");
       log::info("frozen-activation cache: " + std::to_string(static_cast<int>(bytes / 1e6)) + " MB in " + path_);
@@ -389,9 +392,10 @@ TrainResult train(const TrainOptions& o) {
   kernels::set_num_threads(threads);
   kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
   ThreadPool pool(threads);
+  const Ranks& ranks = Ranks::world();
   // A finished run in out_dir is not replaced by accident (its report would be left beside the
-  // new weights).
-  if (!o.resume && file_exists(o.out_dir + "/model.safetensors")) {
+  // new weights). Rank 0 owns the folder.
+  if (ranks.root() && !o.resume && file_exists(o.out_dir + "/model.safetensors")) {
     if (!o.overwrite)
       fail(ErrorCode::kInvalidArgument, "--out " + o.out_dir +
                                             " already holds a trained model (model.safetensors); pass --overwrite to "
@@ -497,7 +501,8 @@ TrainResult train(const TrainOptions& o) {
   result.steps = s.step;
   result.frozen_forward_seconds = objective.frozen_forward_seconds;
   result.stopped_early = loop.stopped_early;
-  if (!loop.finished) {
+  if (!loop.finished || !ranks.root()) {  // rank 0 alone writes the report and records
+    result.finished = loop.finished && !ranks.root();
     result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
     return result;
   }
