@@ -370,32 +370,10 @@ class FineTuneObjective : public Objective {
   int since_best_ = 0;
 };
 
-}  // namespace
-
-std::string TrainResult::to_json() const {
-  nlohmann::ordered_json j = {{"finished", finished},
-                              {"steps", steps},
-                              {"seconds", seconds},
-                              {"best_epoch", best_epoch + 1},
-                              {"frozen_forward_seconds", frozen_forward_seconds}};
-  if (best_epoch >= 0) j["validation"] = best.as_json();
-  return j.dump();
-}
-
-TrainResult train(const TrainOptions& o) {
-  const auto t_start = Clock::now();
-  if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "no output folder given");
-  if (o.batch_size == 0 || o.grad_accum < 1 || o.epochs < 1)
-    fail(ErrorCode::kInvalidArgument, "the batch size, gradient accumulation and epochs must each be at least 1");
-  if (o.base_model.empty()) fail(ErrorCode::kInvalidArgument, "no base model given (a checkpoint folder to fine-tune)");
-  const int threads = resolve_threads(o.threads);
-  kernels::set_num_threads(threads);
-  kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
-  ThreadPool pool(threads);
-  const Ranks& ranks = Ranks::world();
-  // A finished run in out_dir is not replaced by accident (its report would be left beside the
-  // new weights). Rank 0 owns the folder.
-  if (ranks.root() && !o.resume && file_exists(o.out_dir + "/model.safetensors")) {
+// A finished run in out_dir is not replaced by accident (its report would be left beside the
+// new weights); --overwrite clears it first. Rank 0 owns the folder.
+void prepare_out_dir(const TrainOptions& o) {
+  if (Ranks::world().root() && !o.resume && file_exists(o.out_dir + "/model.safetensors")) {
     if (!o.overwrite)
       fail(ErrorCode::kInvalidArgument, "--out " + o.out_dir +
                                             " already holds a trained model (model.safetensors); pass --overwrite to "
@@ -406,7 +384,10 @@ TrainResult train(const TrainOptions& o) {
     fs::remove_all(o.out_dir + "/checkpoint");
   }
   fs::create_directories(o.out_dir);
+}
 
+// The training and validation examples: --data (split by seed, or with --eval-data), limited.
+void load_data(const TrainOptions& o, data::Dataset& train_ds, data::Dataset& val_ds) {
   // Data. The labels are fixed up front when known (given, or the base classifier's own), so
   // that a stray label in the data is an error rather than a new class.
   std::vector<std::string> fixed_labels = o.labels;
@@ -434,7 +415,6 @@ TrainResult train(const TrainOptions& o) {
                                             (classes ? "examples of one label only: " + present : std::string("no examples")) +
                                             "; a classifier needs examples of at least two labels");
   }
-  data::Dataset train_ds, val_ds;
   if (o.eval_data.empty()) {
     data::split_validation(all, o.validation_fraction, o.seed, train_ds, val_ds);
   } else {
@@ -453,16 +433,18 @@ TrainResult train(const TrainOptions& o) {
               return s;
             }());
 
-  text::Tokenizer tok = text::Tokenizer::from_path(o.base_model);
-  Tokenized tr = tokenize_all(tok, train_ds, o.max_length, o.truncation, pool);
-  Tokenized va = tokenize_all(tok, val_ds, o.max_length, o.truncation, pool);
+}
 
+// The model to fine-tune: the base checkpoint with a head for `labels`, or a fresh one from its
+// config; checked against the tokenizer and the maximum length.
+std::unique_ptr<model::TrainableDistilBert> make_model(const TrainOptions& o, const std::vector<std::string>& labels,
+                                                       const text::Tokenizer& tok) {
   std::unique_ptr<model::TrainableDistilBert> model;
   if (file_exists(o.base_model + "/model.safetensors")) {
-    model = model::TrainableDistilBert::from_checkpoint(o.base_model, train_ds.labels, o.seed);
+    model = model::TrainableDistilBert::from_checkpoint(o.base_model, labels, o.seed);
   } else {  // a config (and tokenizer) only: fresh initialization
     model::DistilBertConfig config = model::DistilBertConfig::from_file(o.base_model + "/config.json");
-    config.id2label = train_ds.labels;
+    config.id2label = labels;
     model = model::TrainableDistilBert::from_config(config, o.seed);
     log::info(o.base_model + " has no model.safetensors: random initialization (N(0, " +
               std::to_string(config.initializer_range) + "), seed " + std::to_string(o.seed) + ")");
@@ -473,6 +455,42 @@ TrainResult train(const TrainOptions& o) {
   if (static_cast<int64_t>(o.max_length) > model->config().max_position_embeddings)
     fail(ErrorCode::kInvalidArgument, "the maximum length " + std::to_string(o.max_length) + " exceeds the model's max_position_embeddings " +
                                           std::to_string(model->config().max_position_embeddings));
+  return model;
+}
+
+}  // namespace
+
+std::string TrainResult::to_json() const {
+  nlohmann::ordered_json j = {{"finished", finished},
+                              {"steps", steps},
+                              {"seconds", seconds},
+                              {"best_epoch", best_epoch + 1},
+                              {"frozen_forward_seconds", frozen_forward_seconds}};
+  if (best_epoch >= 0) j["validation"] = best.as_json();
+  return j.dump();
+}
+
+TrainResult train(const TrainOptions& o) {
+  const auto t_start = Clock::now();
+  if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "no output folder given");
+  if (o.batch_size == 0 || o.grad_accum < 1 || o.epochs < 1)
+    fail(ErrorCode::kInvalidArgument, "the batch size, gradient accumulation and epochs must each be at least 1");
+  if (o.base_model.empty()) fail(ErrorCode::kInvalidArgument, "no base model given (a checkpoint folder to fine-tune)");
+  const int threads = resolve_threads(o.threads);
+  kernels::set_num_threads(threads);
+  kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
+  ThreadPool pool(threads);
+  const Ranks& ranks = Ranks::world();
+  prepare_out_dir(o);
+
+  data::Dataset train_ds, val_ds;
+  load_data(o, train_ds, val_ds);
+
+  text::Tokenizer tok = text::Tokenizer::from_path(o.base_model);
+  Tokenized tr = tokenize_all(tok, train_ds, o.max_length, o.truncation, pool);
+  Tokenized va = tokenize_all(tok, val_ds, o.max_length, o.truncation, pool);
+
+  std::unique_ptr<model::TrainableDistilBert> model = make_model(o, train_ds.labels, tok);
   FreezePolicy freeze = resolve_freeze(o.freeze, model->config().n_layers);
   model->set_frozen(freeze.embeddings, freeze.layers);
   AdamW opt(model->params(), o.adam);
