@@ -3,6 +3,7 @@
 # ports changed) balancing 2 `senti serve` processes of 1 thread each, against one `senti serve`
 # with 2 threads, on the same texts in one run on this machine (short texts and IMDb reviews, as
 # bench/serve.sh makes them): requests/s, p50/p99 latency, errors, and each server's peak RSS.
+# Also the 2-thread server behind nginx, to tell the proxy's own cost from the split's.
 # MODEL: default the shipped model. SECONDS_SHORT / SECONDS_IMDB: wrk's time per case.
 # Needs ../shared (IMDb) and nginx + wrk (scripts/install-deps --bench). Writes bench/results/deploy-<date>.md.
 set -euo pipefail
@@ -38,24 +39,14 @@ wrk_case() {  # url kind label
   wrk -t2 -c"$conns" -d"${secs}s" --timeout 60s -s "$root/bench/serve-wrk.lua" "$1" -- "$work/serve-$2.txt" /api/predict |
     grep '^{' | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); r.update(kind=sys.argv[1], setup=sys.argv[2]); print(json.dumps(r))' "$2" "$3"
 }
-out=$run_dir/results.jsonl
-
-# One server, 2 threads.
-p1=$(free_port); serve "$p1" 2; one=${pids[-1]}
-for kind in short imdb; do wrk_case "http://127.0.0.1:$p1" "$kind" "1 server x 2 threads" | tee -a "$out"; done
-echo "{\"setup\": \"1 server x 2 threads\", \"rss_mb\": [$(rss_mb "$one")]}" | tee -a "$out"
-kill "$one"; wait "$one" 2>/dev/null || true
-
-# nginx + 2 servers, 1 thread each.
-pa=$(free_port); serve "$pa" 1; a=${pids[-1]}
-pb=$(free_port); serve "$pb" 1; b=${pids[-1]}
-plb=$(free_port)
-sed -e "s/127.0.0.1:7861/127.0.0.1:$pa/" -e "s/127.0.0.1:7862/127.0.0.1:$pb/" -e "s/listen 8080;/listen 127.0.0.1:$plb;/" \
-  "$root/deploy/nginx/senti.conf" >"$run_dir/senti.conf"
-mkdir -p "$run_dir/tmp"
-cat >"$run_dir/nginx.conf" <<CONF
+start_nginx() {  # backend-port backend-port -> sets plb; nginx as senti.conf has it, with these ports
+  plb=$(free_port)
+  sed -e "s/127.0.0.1:7861/127.0.0.1:$1/" -e "s/127.0.0.1:7862/127.0.0.1:$2/" -e "s/listen 8080;/listen 127.0.0.1:$plb;/" \
+    "$root/deploy/nginx/senti.conf" >"$run_dir/senti.conf"
+  mkdir -p "$run_dir/tmp"
+  cat >"$run_dir/nginx.conf" <<CONF
 daemon off;
-worker_processes 1;
+worker_processes auto;
 pid $run_dir/nginx.pid;
 error_log $run_dir/error.log warn;
 user root;
@@ -70,9 +61,29 @@ http {
   include $run_dir/senti.conf;
 }
 CONF
-"$nginx" -p "$run_dir" -c "$run_dir/nginx.conf" -e "$run_dir/error.log" &
-pids+=($!)
-for _ in $(seq 1 100); do curl -sf "localhost:$plb/health" >/dev/null && break; sleep 0.1; done
+  "$nginx" -p "$run_dir" -c "$run_dir/nginx.conf" -e "$run_dir/error.log" &
+  nginx_pid=$!
+  pids+=($nginx_pid)
+  for _ in $(seq 1 100); do curl -sf "localhost:$plb/health" >/dev/null && return; sleep 0.1; done
+  echo "bench/deploy.sh: nginx did not start" >&2; cat "$run_dir/error.log" >&2; exit 1
+}
+stop_nginx() { kill -QUIT "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; }
+out=$run_dir/results.jsonl
+
+# One server, 2 threads.
+p1=$(free_port); serve "$p1" 2; one=${pids[-1]}
+for kind in short imdb; do wrk_case "http://127.0.0.1:$p1" "$kind" "1 server x 2 threads" | tee -a "$out"; done
+# The same server behind nginx (both upstream entries on it): what the proxy itself costs.
+start_nginx "$p1" "$p1"
+for kind in short imdb; do wrk_case "http://127.0.0.1:$plb" "$kind" "nginx + 1 server x 2 threads" | tee -a "$out"; done
+stop_nginx
+echo "{\"setup\": \"1 server x 2 threads\", \"rss_mb\": [$(rss_mb "$one")]}" | tee -a "$out"
+kill "$one"; wait "$one" 2>/dev/null || true
+
+# nginx + 2 servers, 1 thread each.
+pa=$(free_port); serve "$pa" 1; a=${pids[-1]}
+pb=$(free_port); serve "$pb" 1; b=${pids[-1]}
+start_nginx "$pa" "$pb"
 for kind in short imdb; do wrk_case "http://127.0.0.1:$plb" "$kind" "nginx + 2 servers x 1 thread" | tee -a "$out"; done
 echo "{\"setup\": \"nginx + 2 servers x 1 thread\", \"rss_mb\": [$(rss_mb "$a"), $(rss_mb "$b")]}" | tee -a "$out"
 # How the requests split between the two backends.

@@ -51,3 +51,13 @@ if one:
     print("\nScaling stops where the all-reduce time reaches the compute time: the ring's time tends to "
           "2 × bytes / bandwidth whatever N, while the compute shrinks as 1/N (and a global batch of 16 "
           "cannot be split over more than 16 nodes). A larger global batch (more --grad-accum) moves that point out.")
+    # Nodes with c cores compute about c times faster (1 -> 2 threads gave the ratio below here).
+    two = by.get("1 process x 2 threads, 2 x 8")
+    if two:
+        print(f"\nOne rank at 2 threads computes {sum(two) / len(two) / (sum(one) / len(one)):.2f}x as fast as at 1 thread here. "
+              "Assuming nodes of c cores compute c times as fast, the all-reduce equals the compute at "
+              "N = compute(1 node) / (2 × bytes / bandwidth) nodes, for a global batch of 16:\n")
+        print("| cores per node | 10 Gbit/s | 25 Gbit/s | 100 Gbit/s |\n|---:|---:|---:|---:|")
+        for c in (1, 8, 32):
+            cells = [f"{t16 / c / (2 * reduce_bytes * 8 / (g * 1e9)):.0f} nodes" for g in (10, 25, 100)]
+            print(f"| {c} | " + " | ".join(cells) + " |")

@@ -29,6 +29,7 @@ struct Classifier::Impl {
   std::unique_ptr<model::DistilBert> model;
   std::unique_ptr<text::Tokenizer> tokenizer;
   std::unique_ptr<ThreadPool> pool;
+  int threads = 1;  // the kernels' team size, set on whichever thread runs a forward pass
   mutable model::Workspace workspace;
   mutable std::mutex mutex;       // the model and its workspace
   mutable std::mutex pool_mutex;  // the tokenizing pool
@@ -61,6 +62,7 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& dir, const LoadO
   const int threads = resolve_threads(options.threads);
   kernels::set_num_threads(threads);
   impl->pool = std::make_unique<ThreadPool>(threads);
+  impl->threads = threads;
   const auto type = kernels::parse_compute_type(options.dtype);
   if (!type)
     fail(ErrorCode::kInvalidArgument, "unknown dtype '" + options.dtype + "' (expected f32, bf16, int8 or auto)");
@@ -127,6 +129,9 @@ std::vector<std::vector<float>> Classifier::logits(const std::vector<const Token
   Impl& s = *impl_;
   // One forward pass at a time: the workspace is shared.
   std::lock_guard<std::mutex> lock(s.mutex);
+  // The thread count is a per-thread OpenMP setting: a thread other than the loader's (the
+  // server's batcher, a Python thread) would otherwise run the kernels on every hardware thread.
+  kernels::set_num_threads(s.threads);
   const int64_t L = static_cast<int64_t>(s.info.labels.size());
   std::vector<std::vector<float>> out(texts.size(), std::vector<float>(static_cast<size_t>(L), 0.f));
   std::vector<size_t> counts(texts.size(), 0);

@@ -133,10 +133,8 @@ class MlmObjective : public WindowObjective {
   model::TrainableDistilBert& model_;
 };
 
-}  // namespace
-
-PretrainResult pretrain(const PretrainOptions& o) {
-  const auto t_start = Clock::now();
+// The options' own consistency, before anything is read.
+void check_options(const PretrainOptions& o) {
   if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "no output folder given");
   if (o.config.empty() == o.base_model.empty())
     fail(ErrorCode::kInvalidArgument, "give either a config (a fresh model) or a checkpoint to continue from, not both");
@@ -150,6 +148,35 @@ PretrainResult pretrain(const PretrainOptions& o) {
     fail(ErrorCode::kInvalidArgument, "the batch size, gradient accumulation and epochs must each be at least 1");
   if (o.max_length < 10) fail(ErrorCode::kInvalidArgument, "the maximum length must be at least 10 tokens");
   if (!(o.mask_prob > 0 && o.mask_prob < 1)) fail(ErrorCode::kInvalidArgument, "the masking probability must be in (0, 1)");
+}
+
+// ELECTRA's generator: continued from the base model's generator/ folder when there is one,
+// else fresh from the discriminator's config.
+std::unique_ptr<model::TrainableDistilBert> make_generator(const PretrainOptions& o, const model::DistilBertConfig& cfg) {
+  std::unique_ptr<model::TrainableDistilBert> gen;
+  const std::string gen_dir = o.base_model + "/generator";
+  if (!o.base_model.empty() && file_exists(gen_dir + "/model.safetensors")) {
+    gen = model::TrainableDistilBert::from_checkpoint_pretraining(gen_dir, model::Task::kMaskedLM, o.seed + 1);
+  } else {
+    gen = model::TrainableDistilBert::from_config(generator_config(cfg, o.generator_layers, o.generator_hidden_dim),
+                                                  o.seed + 1, model::Task::kMaskedLM);
+  }
+  size_t gen_params = 0;  // its own: the embedding module is the discriminator's
+  for (const auto& p : gen->params())
+    if (p.name.find(".embeddings.") == std::string::npos) gen_params += static_cast<size_t>(p.value.numel());
+  char line[200];
+  std::snprintf(line, sizeof line, "ELECTRA generator: %lld layer(s), FFN %lld, %zu parameters of its own (the "
+                "embeddings shared); discriminator loss weight %g", static_cast<long long>(gen->config().n_layers),
+                static_cast<long long>(gen->config().hidden_dim), gen_params, o.rtd_weight);
+  log::info(line);
+  return gen;
+}
+
+}  // namespace
+
+PretrainResult pretrain(const PretrainOptions& o) {
+  const auto t_start = Clock::now();
+  check_options(o);
   const int threads = resolve_threads(o.threads);
   kernels::set_num_threads(threads);
   kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
@@ -214,23 +241,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
   MlmObjective* mlm = nullptr;
   ElectraObjective* el = nullptr;
   if (electra) {
-    // The generator: continued from the base model's generator/ folder when there is one.
-    std::unique_ptr<model::TrainableDistilBert> gen;
-    const std::string gen_dir = o.base_model + "/generator";
-    if (!o.base_model.empty() && file_exists(gen_dir + "/model.safetensors")) {
-      gen = model::TrainableDistilBert::from_checkpoint_pretraining(gen_dir, model::Task::kMaskedLM, o.seed + 1);
-    } else {
-      gen = model::TrainableDistilBert::from_config(generator_config(cfg, o.generator_layers, o.generator_hidden_dim),
-                                                    o.seed + 1, model::Task::kMaskedLM);
-    }
-    size_t gen_params = 0;  // its own: the embedding module is the discriminator's
-    for (const auto& p : gen->params())
-      if (p.name.find(".embeddings.") == std::string::npos) gen_params += static_cast<size_t>(p.value.numel());
-    char line[200];
-    std::snprintf(line, sizeof line, "ELECTRA generator: %lld layer(s), FFN %lld, %zu parameters of its own (the "
-                  "embeddings shared); discriminator loss weight %g", static_cast<long long>(gen->config().n_layers),
-                  static_cast<long long>(gen->config().hidden_dim), gen_params, o.rtd_weight);
-    log::info(line);
+    std::unique_ptr<model::TrainableDistilBert> gen = make_generator(o, cfg);
     auto e = std::make_unique<ElectraObjective>(*model, std::move(gen), o, train, val, masker, tok_dir);
     el = e.get();
     objective = std::move(e);

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "io/safetensors.h"
+#include "kernels/runtime.h"
 #include "model/trainable.h"
 #include "senti/classifier.h"
 #include "text/tokenizer.h"
@@ -48,6 +50,20 @@ TEST(Classifier, BatchEqualsSingleAndKeepsOrder) {
     auto single = clf->logits({views[i]});
     for (size_t l = 0; l < 2; ++l) EXPECT_NEAR(batch[i][l], single[0][l], 1e-5f);
   }
+}
+
+// The thread count is a per-thread OpenMP setting: a forward pass on a thread other than the
+// loader's (the server's batcher, a Python thread) must still run with the Classifier's count,
+// not every hardware thread (two 1-thread servers on two cores each ran 2 spinning threads).
+TEST(Classifier, AnotherThreadRunsWithTheClassifiersThreadCount) {
+  auto clf = Classifier::load(fixture("tiny-2label"), {.threads = 3});
+  int seen = -1;
+  std::thread other([&] {
+    clf->logits({std::string_view("i loved it")});
+    seen = kernels::num_threads();
+  });
+  other.join();
+  EXPECT_EQ(seen, 3);
 }
 
 TEST(Classifier, LongTextsAreTruncatedOrWindowedNeverACrash) {
