@@ -10,6 +10,10 @@
 
 namespace senti {
 
+namespace text {
+class Tokenizer;
+}
+
 enum class Truncation { kHead, kTail, kHeadTail };
 // The pipeline's function_to_apply; kDefault = sigmoid for one label or multi-label problems,
 // softmax otherwise (as transformers decides).
@@ -90,6 +94,8 @@ class Classifier {
   std::vector<LabelScore> scores_from_logits(const std::vector<float>& logits, const ScoreOptions& options) const;
   // Token counts per text after tokenization (before truncation), for metrics and batching.
   size_t count_tokens(std::string_view text) const;
+  // The tokenizer the model reads with (for callers that show tokens, e.g. a /tokenize route).
+  const text::Tokenizer& tokenizer() const;
 
  private:
   struct Impl;

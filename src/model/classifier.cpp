@@ -98,6 +98,8 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& dir, const LoadO
 
 const ModelInfo& Classifier::info() const { return impl_->info; }
 
+const text::Tokenizer& Classifier::tokenizer() const { return *impl_->tokenizer; }
+
 size_t Classifier::count_tokens(std::string_view text) const {
   text::EncodeOptions eo;
   return impl_->tokenizer->encode(text, eo).size();

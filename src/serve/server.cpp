@@ -82,7 +82,6 @@ struct Server::Impl {
   std::unique_ptr<Classifier> classifier;
   std::unique_ptr<Explainer> explainer;  // null when the model cannot be explained (explainer_error says why)
   std::string explainer_error;
-  std::unique_ptr<text::Tokenizer> tokenizer;  // for /tokenize
   std::string model_card, model_card_title;     // the model folder's README.md, when it has one
   std::unique_ptr<Batcher> batcher;
   std::unique_ptr<FlagLog> flags;
@@ -272,11 +271,11 @@ struct Server::Impl {
       text::EncodeOptions eo;
       eo.add_special_tokens = t.add_special_tokens;
       if (t.truncate) eo.truncation.max_length = max_length;
-      const text::Encoding e = tokenizer->encode(t.inputs[i], eo);
+      const text::Encoding e = classifier->tokenizer().encode(t.inputs[i], eo);
       if (!t.truncate && e.ids.size() > max_length) throw too_long_error(i, e.ids.size(), max_length);
       std::vector<TokenOut> list;
       for (size_t k = 0; k < e.ids.size(); ++k)
-        list.push_back({e.ids[k], tokenizer->id_to_token(e.ids[k]), e.special_tokens_mask[k] != 0, e.offsets[k].first,
+        list.push_back({e.ids[k], classifier->tokenizer().id_to_token(e.ids[k]), e.special_tokens_mask[k] != 0, e.offsets[k].first,
                         e.offsets[k].second});
       out.push_back(std::move(list));
     }
@@ -458,7 +457,6 @@ void Server::load() {
     s.explainer_error = e.what();
     log::warn(std::string("explanations are off: ") + e.what());
   }
-  s.tokenizer = std::make_unique<text::Tokenizer>(text::Tokenizer::from_path(s.o.model_dir));
   if (std::ifstream card(s.o.model_dir + "/README.md", std::ios::binary); card) {
     s.model_card.resize(kMaxModelCard);
     card.read(s.model_card.data(), static_cast<std::streamsize>(kMaxModelCard));
