@@ -5,6 +5,8 @@
 // No timing thresholds: waits are hang guards, what is asserted is behaviour.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -31,12 +33,13 @@ struct Server {
   pid_t pid = -1;
   int port = 0;
   FILE* err = nullptr;
-  std::string flag_file;
+  std::string dir, flag_file;  // a temporary folder of its own, removed with it
 
   explicit Server(std::vector<std::string> extra) {
     char tmpl[] = "/tmp/senti-hostile-XXXXXX";
     EXPECT_NE(mkdtemp(tmpl), nullptr);
-    flag_file = std::string(tmpl) + "/flags.csv";
+    dir = tmpl;
+    flag_file = dir + "/flags.csv";
     std::vector<std::string> args = {"--port", "0", "--flag-file", flag_file};
     args.insert(args.end(), extra.begin(), extra.end());
     senti::test::Child c = senti::test::spawn_serve(args);
@@ -60,6 +63,8 @@ struct Server {
     }
     if (drain.joinable()) drain.join();
     if (err) fclose(err);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
   }
   // Exit code after SIGTERM, or -2 when it did not exit within `guard_s` (a hang guard).
   int terminate(int guard_s = 30) {
