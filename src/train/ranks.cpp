@@ -9,6 +9,9 @@
 #include "util/error.h"
 
 #ifdef SENTI_WITH_MPI
+// MPI's C interface only: not the deprecated C++ bindings (which also warn under -Wextra).
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 #endif
 
@@ -26,7 +29,9 @@ int launcher_world_size() {
   return 0;
 }
 
-bool g_mpi_up = false;
+#ifdef SENTI_WITH_MPI
+bool g_mpi_up = false;  // MPI_Init_thread succeeded (abort_all_ranks may call MPI)
+#endif
 
 }  // namespace
 
