@@ -102,7 +102,8 @@ int run(PredictArgs& a) {
     if (reader.interactive() && !a.common.quiet)
       std::fputs("senti: reading texts from stdin, one per line (Ctrl+D to end)\n", stderr);
     // Progress in texts: a bar when the file's line count is known, a running count otherwise.
-    Progress progress("predict", reader.total_lines(), "texts", progress_on && reader.total_lines() > 0);
+    const uint64_t total = progress_on ? reader.total_lines() : 0;  // counting reads the file once more
+    Progress progress("predict", total, "texts", progress_on && total > 0);
     std::vector<std::string> chunk, errors;
     while (chunk.clear(), errors.clear(), reader.next_chunk(chunk, a.batch_size * 8, &errors)) {
       emit(chunk, reader.lines_read() - chunk.size() + 1, &errors);

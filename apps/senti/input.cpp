@@ -23,21 +23,25 @@ TextReader::TextReader(const std::string& path) : name_(path.empty() || path == 
            "cannot open '" + path + "': " + std::strerror(errno));
     owned_ = true;
     struct stat st;
-    if (::fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) {
-      total_bytes_ = static_cast<uint64_t>(st.st_size);
-      // One pass over the file for the progress bar's total (GB/s; the model is far slower).
-      std::vector<char> block(1 << 20);
-      size_t n = 0;
-      char last = '\n';
-      while ((n = std::fread(block.data(), 1, block.size(), file_)) > 0) {
-        for (size_t i = 0; i < n; ++i) total_lines_ += block[i] == '\n';
-        last = block[n - 1];
-      }
-      if (last != '\n') ++total_lines_;
-      std::clearerr(file_);
-      std::rewind(file_);
-    }
+    if (::fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) total_bytes_ = static_cast<uint64_t>(st.st_size);
   }
+}
+
+uint64_t TextReader::total_lines() {
+  if (counted_ || total_bytes_ == 0 || bytes_read_ > 0 || line_no_ > 0) return total_lines_;
+  counted_ = true;
+  // One pass over the file (GB/s; the model is far slower), then back to its start.
+  std::vector<char> block(1 << 20);
+  size_t n = 0;
+  char last = '\n';
+  while ((n = std::fread(block.data(), 1, block.size(), file_)) > 0) {
+    for (size_t i = 0; i < n; ++i) total_lines_ += block[i] == '\n';
+    last = block[n - 1];
+  }
+  if (last != '\n') ++total_lines_;
+  std::clearerr(file_);
+  std::rewind(file_);
+  return total_lines_;
 }
 
 bool TextReader::interactive() const { return ::isatty(fileno(file_)) == 1; }

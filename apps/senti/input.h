@@ -27,10 +27,12 @@ class TextReader {
   // Byte position (for progress) and size (0 if unknown, e.g. a pipe).
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t total_bytes() const { return total_bytes_; }
-  // Lines read so far (the line number of the last text returned), and the file's line count,
-  // counted when the reader opened it (0 if unknown, e.g. a pipe).
+  // Lines read so far (the line number of the last text returned).
   uint64_t lines_read() const { return line_no_; }
-  uint64_t total_lines() const { return total_lines_; }
+  // The file's line count, for a progress bar: one pass over a regular file, made on the first
+  // call and only before anything was read (0 if unknown: a pipe, or called too late). A caller
+  // that shows no progress does not call it, and the file is read once.
+  uint64_t total_lines();
   // Reading from a terminal (a person typing).
   bool interactive() const;
 
@@ -39,6 +41,7 @@ class TextReader {
   bool owned_ = false;
   std::string name_;
   uint64_t bytes_read_ = 0, total_bytes_ = 0, line_no_ = 0, total_lines_ = 0;
+  bool counted_ = false;
 };
 
 // The text of one input line: the "text" field of a JSON object line, else the line itself;
