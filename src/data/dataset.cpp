@@ -241,7 +241,11 @@ void read_jsonl(const std::string& path, LabelMap& labels, BadRows mode, Dataset
           bad_row(ds, mode, origin, "\"probs\": " + it.key() + " must be a known label with a probability in [0, 1]");
           return;
         }
-        if (static_cast<int>(ex.target.size()) <= k) ex.target.resize(static_cast<size_t>(k) + 1, 0.f);
+        if (static_cast<int>(ex.target.size()) <= k) ex.target.resize(static_cast<size_t>(k) + 1, -1.f);
+        if (ex.target[static_cast<size_t>(k)] >= 0.f) {  // labels match case-insensitively: "POSITIVE", "positive"
+          bad_row(ds, mode, origin, "\"probs\": " + it.key() + " names a label that is already given");
+          return;
+        }
         ex.target[static_cast<size_t>(k)] = static_cast<float>(v);
         sum += v;
       }
@@ -249,6 +253,7 @@ void read_jsonl(const std::string& path, LabelMap& labels, BadRows mode, Dataset
         bad_row(ds, mode, origin, "\"probs\" sum to " + std::to_string(sum) + ", expected 1");
         return;
       }
+      for (float& x : ex.target) x = std::max(x, 0.f);  // labels not named have probability 0
     }
     ds.examples.push_back(std::move(ex));
   });

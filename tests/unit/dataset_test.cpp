@@ -97,7 +97,9 @@ TEST(Dataset, JsonlSoftTargetsFollowTheLabelOrder) {
 
 TEST(Dataset, BadSoftTargetsAreBadRows) {
   for (const char* probs : {"{\"POSITIVE\": 0.7, \"NEGATIVE\": 0.7}", "{\"POSITIVE\": 1.5, \"NEGATIVE\": -0.5}",
-                            "{\"NEUTRAL\": 1}", "[0.5, 0.5]", "{}", "{\"POSITIVE\": \"high\"}"}) {
+                            "{\"NEUTRAL\": 1}", "[0.5, 0.5]", "{}", "{\"POSITIVE\": \"high\"}",
+                            // the same label twice (labels match case-insensitively); found by fuzz_datasets
+                            "{\"POSITIVE\": 0.9, \"positivE\": 0.1}"}) {
     auto p = tmp("bad_soft.jsonl", std::string("{\"text\": \"x\", \"label\": \"POSITIVE\", \"probs\": ") + probs +
                                        "}\n{\"text\": \"y\", \"label\": \"NEGATIVE\"}\n");
     EXPECT_THROW(read_dataset(p, {"NEGATIVE", "POSITIVE"}, BadRows::kFail), senti::Error) << probs;
