@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <unordered_set>
@@ -13,6 +14,7 @@
 #include "data/text_source.h"
 #include "senti/classifier.h"
 #include "train/checkpoint.h"
+#include "train/negation.h"
 #include "util/error.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -136,6 +138,7 @@ std::string DistillDataResult::to_json() const {
     return a;
   };
   return json{{"reviews", reviews}, {"spans", spans}, {"unlabeled", unlabeled}, {"unlabeled_spans", unlabeled_spans},
+              {"negations", negations},
               {"validation", validation}, {"validation_accuracy", scores(validation_scores)},
               {"validation_span_accuracy", scores(validation_span_scores)},
               {"eval_accuracy", scores(eval_scores)}}
@@ -146,15 +149,26 @@ namespace {
 const std::vector<std::string> kLabels = {"NEGATIVE", "POSITIVE"};
 
 // What a text is, which decides who scores it and where it goes.
-enum Kind { kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kValidationSpan, kEval };
-bool is_span(Kind k) { return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan; }
+enum Kind { kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kValidationSpan, kEval, kNegation };
+bool is_span(Kind k) { return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan || k == kNegation; }
 
 struct Item {
   std::string text;
   Kind kind;
   int label;  // -1 when unknown; a span of a labelled review: the review's label
   int fold;   // the n-gram models that score it (-1: those trained on every fold)
+  // kNegation: the span it negates, and whether a negation was added to it (else removed).
+  size_t source = 0;
+  bool added = false;
 };
+
+// A one-sentence span's negation, scored by the same teachers as the span (see write_outputs).
+void push_span(std::vector<Item>& items, std::string span, Kind kind, int label, int fold, bool negations) {
+  items.push_back({std::move(span), kind, label, fold});
+  if (!negations || split_sentences(items.back().text).size() != 1) return;
+  if (auto n = negate_sentence(items.back().text))
+    items.push_back({std::move(n->text), kNegation, -1, fold, items.size() - 1, n->added});
+}
 
 // Every text the teachers score: training reviews (in folds) and their spans, unlabeled texts
 // and their spans, held-out reviews and their spans, and the evaluation data.
@@ -168,7 +182,7 @@ std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset&
     const auto& e = train_ds.examples[i];
     items.push_back({e.text, kReview, e.label, fold_of[i]});
     for (auto& s : cut_spans(e.text, o.spans_per_text, mix_seed(o.seed, i)))
-      items.push_back({std::move(s), kSpan, e.label, fold_of[i]});
+      push_span(items, std::move(s), kSpan, e.label, fold_of[i], o.negations);
   }
   if (!o.unlabeled.empty()) {
     std::vector<std::string> texts;
@@ -180,7 +194,7 @@ std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset&
     }
     for (size_t i = 0; i < texts.size(); ++i) {
       for (auto& s : cut_spans(texts[i], o.spans_per_text, mix_seed(o.seed ^ 0x0a5e7ull, i)))
-        items.push_back({std::move(s), kUnlabeledSpan, -1, -1});
+        push_span(items, std::move(s), kUnlabeledSpan, -1, -1, o.negations);
       if (o.unlabeled_whole) items.push_back({std::move(texts[i]), kUnlabeled, -1, -1});
     }
   }
@@ -283,26 +297,58 @@ std::vector<TeacherScore> score_kind(const std::vector<Item>& items, Kind kind,
   return out;
 }
 
+// Each item's target P(POSITIVE): the teacher's, mixed with the label for labelled reviews (and
+// spans, by span_label_weight). A negation pair takes its targets from the teacher's answer for
+// the member without a negation, which a word n-gram teacher reads well (it reads "not
+// disappointed" as negative): that member keeps its own target, the other gets it mirrored
+// (negated_target). A pair whose plain member the teacher is unsure of is dropped (NaN) and the
+// span keeps its own target.
+std::vector<double> targets(const DistillDataOptions& o, const std::vector<Item>& items, const std::vector<double>& z) {
+  constexpr double kMinConfidence = 0.2;  // |P - 0.5| of the plain member for a pair to be kept
+  std::vector<double> p(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    p[i] = sigmoid(z[i]);
+    if (items[i].kind == kReview) p[i] = o.label_weight * items[i].label + (1 - o.label_weight) * p[i];
+    if (items[i].kind == kSpan) p[i] = o.span_label_weight * items[i].label + (1 - o.span_label_weight) * p[i];
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].kind != kNegation) continue;
+    const size_t plain = items[i].added ? items[i].source : i, negated = items[i].added ? i : items[i].source;
+    const double pp = sigmoid(z[plain]);
+    if (std::abs(pp - 0.5) < kMinConfidence) {
+      p[i] = std::nan("");
+      continue;
+    }
+    p[plain] = pp;
+    p[negated] = negated_target(pp, true);
+  }
+  return p;
+}
+
 // train.jsonl (soft targets) and validation.jsonl (true labels); counts into r.
 void write_outputs(const DistillDataOptions& o, const std::vector<Item>& items, const std::vector<double>& z,
                    DistillDataResult& r) {
   std::string train_out, val_out;
   auto line = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; };
+  const std::vector<double> target = targets(o, items, z);
   for (size_t i = 0; i < items.size(); ++i) {
     const Item& it = items[i];
-    if (it.kind == kEval || it.kind == kValidationSpan) continue;
+    if (it.kind == kEval || it.kind == kValidationSpan || std::isnan(target[i])) continue;
     if (it.kind == kValidation) {
       val_out += line({{"text", it.text}, {"label", kLabels[static_cast<size_t>(it.label)]}});
       ++r.validation;
       continue;
     }
-    double p = sigmoid(z[i]);
-    if (it.kind == kReview) p = o.label_weight * it.label + (1 - o.label_weight) * p;
-    if (it.kind == kSpan) p = o.span_label_weight * it.label + (1 - o.span_label_weight) * p;
-    static const char* kKinds[] = {"review", "span", "unlabeled", "unlabeled-span"};
+    const double p = target[i];
+    static const std::map<Kind, const char*> kKinds = {
+        {kReview, "review"}, {kSpan, "span"}, {kUnlabeled, "unlabeled"}, {kUnlabeledSpan, "unlabeled-span"}, {kNegation, "negation"}};
     train_out += line({{"text", it.text}, {"label", p >= 0.5 ? "POSITIVE" : "NEGATIVE"},
-                       {"probs", {{"NEGATIVE", 1 - p}, {"POSITIVE", p}}}, {"kind", kKinds[it.kind]}});
-    (it.kind == kReview ? r.reviews : it.kind == kSpan ? r.spans : it.kind == kUnlabeled ? r.unlabeled : r.unlabeled_spans)++;
+                       {"probs", {{"NEGATIVE", 1 - p}, {"POSITIVE", p}}}, {"kind", kKinds.at(it.kind)}});
+    (it.kind == kReview     ? r.reviews
+     : it.kind == kSpan     ? r.spans
+     : it.kind == kUnlabeled ? r.unlabeled
+     : it.kind == kNegation ? r.negations
+                            : r.unlabeled_spans)++;
   }
   write_file_atomic(o.out_dir + "/train.jsonl", train_out);
   write_file_atomic(o.out_dir + "/validation.jsonl", val_out);

@@ -6,12 +6,16 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 
 #include "data/dataset.h"
 #include "senti/classifier.h"
 #include "test_util.h"
 #include "train/distill_data.h"
+#include "train/negation.h"
 #include "train/ngram_teacher.h"
 #include "train/suite.h"
 #include "util/error.h"
@@ -145,6 +149,44 @@ TEST(Distill, WritesSoftTargetsThatTrainingReadsBack) {
   EXPECT_TRUE(file_exists(o.out_dir + "/teacher_report.json"));
   o.data = write("distill_bad.jsonl", "{\"text\": \"x\", \"label\": \"NEUTRAL\"}\n");
   EXPECT_THROW(make_distill_data(o), Error);
+}
+
+TEST(Distill, NegationPairsTakeMirroredTargetsFromThePlainMember) {
+  DistillDataOptions o;
+  o.data = write("distill_neg.jsonl", synthetic(200));
+  o.out_dir = ::testing::TempDir() + "/distill_neg_out";
+  o.validation_fraction = 0.1;
+  o.ngram.hash_bits = 16;
+  o.spans_per_text = 3;
+  o.negations = true;
+  o.progress = false;
+  DistillDataResult r = make_distill_data(o);
+  EXPECT_GT(r.negations, 20u);
+  std::map<std::string, std::vector<double>> targets;  // text -> P(POSITIVE) (a span recurs across reviews)
+  std::vector<std::pair<std::string, double>> negations;
+  std::istringstream lines(read_file(o.out_dir + "/train.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    const double p = j["probs"]["POSITIVE"];
+    if (j["kind"] == "negation") negations.emplace_back(j["text"], p);
+    else targets[j["text"]].push_back(p);
+  }
+  ASSERT_EQ(negations.size(), r.negations);
+  size_t checked = 0;
+  for (const auto& [text, p] : negations) {
+    // "The movie was not great." negates the span "The movie was great.", whose target the teacher gave.
+    const size_t at = text.find(" not ");
+    ASSERT_NE(at, std::string::npos) << text;
+    auto plain = targets.find(text.substr(0, at) + text.substr(at + 4));
+    if (plain == targets.end()) continue;
+    bool mirrors_one = false;  // of the plain span's targets, one per occurrence
+    for (double q : plain->second) mirrors_one |= std::abs(q - 0.5) >= 0.2 && std::abs(p - negated_target(q, true)) < 1e-5;
+    EXPECT_TRUE(mirrors_one) << text << " " << p;
+    ++checked;
+  }
+  EXPECT_GT(checked, 10u);
+  // The spans and reviews are unchanged by asking for negations.
+  EXPECT_EQ(data::read_dataset(o.out_dir + "/train.jsonl").examples.size(), r.reviews + r.spans + r.negations);
 }
 
 TEST(Suite, ReadsCasesAndScoresEachCapability) {
