@@ -8,7 +8,9 @@
 #   4. a teacher: fine-tuning on whole reviews (the previous recipe's model);
 #   5. distillation data: whole reviews, spans cut from them and unlabeled reviews, with soft
 #      targets from the teacher ensemble (a cross-fitted word n-gram model + the teacher);
-#   6. the student: fine-tuning the pretrained encoder on the distillation data;
+#   6. the student: fine-tuning the pretrained encoder on the distillation data; then (SHORT_ROUND=1)
+#      once more on the same data with negation pairs added (NEGATION_PAIRS sentences a text, each
+#      with its negation), all its short texts and a quarter of its whole texts;
 #   7. F16 weights, evaluation on all 25,000 test reviews and on the behavioural suite;
 #      copied to models/default (INSTALL=0 leaves it alone).
 # Every stage resumes: rerun the script after an interruption and finished stages are skipped,
@@ -19,8 +21,9 @@
 #   WORK_DIR  scratch folder (default /tmp/senti-default)
 # Environment: THREADS (default: all), BF16=0 for f32 matrix products, the model's shape and
 # schedule below (VOCAB, DIM, LAYERS, HEADS, HIDDEN, PRE_EPOCHS, PRE_LEN, FT_EPOCHS, FT_LEN,
-# FREEZE), distillation (SPANS, UNSUP_LIMIT, LABEL_WEIGHT, NGRAM_WEIGHT; TF_TEACHER=0 for the
-# n-gram teacher alone; STUDENT_INIT=encoder|teacher: what the student starts from, STUDENT_LR),
+# FREEZE), distillation (SPANS, UNSUP_LIMIT, LABEL_WEIGHT, NGRAM_WEIGHT, NEGATION_PAIRS a text;
+# TF_TEACHER=0 for the n-gram teacher alone; STUDENT_INIT=encoder|teacher: what the student starts
+# from, STUDENT_LR; SHORT_ROUND=1 and SHORT_LR for the short-text round),
 # DISTILL=0 for the previous recipe (stage 4's model is the result).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,6 +66,9 @@ UNSUP=${UNSUP:-1}
 TF_TEACHER=${TF_TEACHER:-1}
 STUDENT_INIT=${STUDENT_INIT:-encoder}
 STUDENT_LR=${STUDENT_LR:-3e-4}
+NEGATION_PAIRS=${NEGATION_PAIRS:-0}
+SHORT_ROUND=${SHORT_ROUND:-0}
+SHORT_LR=${SHORT_LR:-5e-5}
 [ -f "$unsup_archive" ] || UNSUP=0
 
 stage "1/7 data"
@@ -132,6 +138,23 @@ if [ "${DISTILL:-1}" = 1 ]; then
   finetune "$student_base" "$work/distill/train.jsonl" "$work/student" "$STUDENT_LR" \
     --eval-data "$work/distill/validation.jsonl"
   result=$work/student
+  if [ "$SHORT_ROUND" = 1 ]; then
+    stage "6b/7 the student again: short texts ($NEGATION_PAIRS negation pairs a text, spans) and a quarter of the whole texts"
+    # The same texts and targets as stage 5 (same seed and teachers), plus the negation pairs.
+    if [ ! -f "$work/distill-short/teacher_report.json" ]; then
+      "$senti" distill-data --data "$work/aclImdb/train" "${unsup_args[@]}" "${teacher_args[@]}" --spans "$SPANS" \
+        --label-weight "$LABEL_WEIGHT" --ngram-weight "$NGRAM_WEIGHT" --negation-pairs "$NEGATION_PAIRS" \
+        -o "$work/distill-short" "${t_arg[@]}" >"$work/distill-short.json"
+    fi
+    if [ ! -f "$work/distill-short/short.jsonl" ]; then
+      awk '/"kind":"(negation|span|unlabeled-span)"/ {print; next} {n++; if (n % 4 == 0) print}' \
+        "$work/distill-short/train.jsonl" >"$work/distill-short/short.jsonl.tmp"
+      mv "$work/distill-short/short.jsonl.tmp" "$work/distill-short/short.jsonl"
+    fi
+    finetune "$work/student" "$work/distill-short/short.jsonl" "$work/student-short" "$SHORT_LR" \
+      --eval-data "$work/distill-short/validation.jsonl"
+    result=$work/student-short
+  fi
 fi
 
 stage "7/7 F16 weights, evaluation on the 25,000 test reviews and the behavioural suite"

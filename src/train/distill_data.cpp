@@ -149,25 +149,37 @@ namespace {
 const std::vector<std::string> kLabels = {"NEGATIVE", "POSITIVE"};
 
 // What a text is, which decides who scores it and where it goes.
-enum Kind { kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kValidationSpan, kEval, kNegation };
-bool is_span(Kind k) { return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan || k == kNegation; }
+// A negation pair: a sentence of a text (kNegationSource) and its negation (kNegation).
+enum Kind { kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kValidationSpan, kEval, kNegationSource, kNegation };
+bool is_span(Kind k) {
+  return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan || k == kNegationSource || k == kNegation;
+}
 
 struct Item {
   std::string text;
   Kind kind;
   int label;  // -1 when unknown; a span of a labelled review: the review's label
   int fold;   // the n-gram models that score it (-1: those trained on every fold)
-  // kNegation: the span it negates, and whether a negation was added to it (else removed).
+  // kNegation: the sentence it negates, and whether a negation was added to it (else removed).
   size_t source = 0;
   bool added = false;
 };
 
-// A one-sentence span's negation, scored by the same teachers as the span (see write_outputs).
-void push_span(std::vector<Item>& items, std::string span, Kind kind, int label, int fold, bool negations) {
-  items.push_back({std::move(span), kind, label, fold});
-  if (!negations || split_sentences(items.back().text).size() != 1) return;
-  if (auto n = negate_sentence(items.back().text))
+// Up to `pairs` sentences of a text that negate_sentence can flip, chosen by seed, each with its
+// negation; scored by the teachers of the text's fold (see targets()).
+void push_negation_pairs(std::vector<Item>& items, std::string_view text, int fold, int pairs, uint64_t seed) {
+  if (pairs <= 0) return;
+  std::vector<std::string_view> sentences = split_sentences(text);
+  std::mt19937_64 rng(seed);
+  std::shuffle(sentences.begin(), sentences.end(), rng);
+  int made = 0;
+  for (size_t i = 0; i < sentences.size() && made < pairs; ++i) {
+    auto n = negate_sentence(sentences[i]);
+    if (!n) continue;
+    items.push_back({std::string(sentences[i]), kNegationSource, -1, fold});
     items.push_back({std::move(n->text), kNegation, -1, fold, items.size() - 1, n->added});
+    ++made;
+  }
 }
 
 // Every text the teachers score: training reviews (in folds) and their spans, unlabeled texts
@@ -182,7 +194,8 @@ std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset&
     const auto& e = train_ds.examples[i];
     items.push_back({e.text, kReview, e.label, fold_of[i]});
     for (auto& s : cut_spans(e.text, o.spans_per_text, mix_seed(o.seed, i)))
-      push_span(items, std::move(s), kSpan, e.label, fold_of[i], o.negations);
+      items.push_back({std::move(s), kSpan, e.label, fold_of[i]});
+    push_negation_pairs(items, e.text, fold_of[i], o.negation_pairs, mix_seed(o.seed ^ 0x9e6ull, i));
   }
   if (!o.unlabeled.empty()) {
     std::vector<std::string> texts;
@@ -194,7 +207,8 @@ std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset&
     }
     for (size_t i = 0; i < texts.size(); ++i) {
       for (auto& s : cut_spans(texts[i], o.spans_per_text, mix_seed(o.seed ^ 0x0a5e7ull, i)))
-        push_span(items, std::move(s), kUnlabeledSpan, -1, -1, o.negations);
+        items.push_back({std::move(s), kUnlabeledSpan, -1, -1});
+      push_negation_pairs(items, texts[i], -1, o.negation_pairs, mix_seed(o.seed ^ 0x9e7ull, i));
       if (o.unlabeled_whole) items.push_back({std::move(texts[i]), kUnlabeled, -1, -1});
     }
   }
@@ -301,8 +315,7 @@ std::vector<TeacherScore> score_kind(const std::vector<Item>& items, Kind kind,
 // spans, by span_label_weight). A negation pair takes its targets from the teacher's answer for
 // the member without a negation, which a word n-gram teacher reads well (it reads "not
 // disappointed" as negative): that member keeps its own target, the other gets it mirrored
-// (negated_target). A pair whose plain member the teacher is unsure of is dropped (NaN) and the
-// span keeps its own target.
+// (negated_target). A pair whose plain member the teacher is unsure of is dropped (NaN).
 std::vector<double> targets(const DistillDataOptions& o, const std::vector<Item>& items, const std::vector<double>& z) {
   constexpr double kMinConfidence = 0.2;  // |P - 0.5| of the plain member for a pair to be kept
   std::vector<double> p(items.size());
@@ -316,7 +329,7 @@ std::vector<double> targets(const DistillDataOptions& o, const std::vector<Item>
     const size_t plain = items[i].added ? items[i].source : i, negated = items[i].added ? i : items[i].source;
     const double pp = sigmoid(z[plain]);
     if (std::abs(pp - 0.5) < kMinConfidence) {
-      p[i] = std::nan("");
+      p[plain] = p[negated] = std::nan("");
       continue;
     }
     p[plain] = pp;
@@ -341,13 +354,14 @@ void write_outputs(const DistillDataOptions& o, const std::vector<Item>& items, 
     }
     const double p = target[i];
     static const std::map<Kind, const char*> kKinds = {
-        {kReview, "review"}, {kSpan, "span"}, {kUnlabeled, "unlabeled"}, {kUnlabeledSpan, "unlabeled-span"}, {kNegation, "negation"}};
+        {kReview, "review"}, {kSpan, "span"}, {kUnlabeled, "unlabeled"}, {kUnlabeledSpan, "unlabeled-span"},
+        {kNegationSource, "negation"}, {kNegation, "negation"}};
     train_out += line({{"text", it.text}, {"label", p >= 0.5 ? "POSITIVE" : "NEGATIVE"},
                        {"probs", {{"NEGATIVE", 1 - p}, {"POSITIVE", p}}}, {"kind", kKinds.at(it.kind)}});
     (it.kind == kReview     ? r.reviews
      : it.kind == kSpan     ? r.spans
      : it.kind == kUnlabeled ? r.unlabeled
-     : it.kind == kNegation ? r.negations
+     : it.kind == kNegation || it.kind == kNegationSource ? r.negations
                             : r.unlabeled_spans)++;
   }
   write_file_atomic(o.out_dir + "/train.jsonl", train_out);

@@ -30,9 +30,9 @@ struct DistillDataOptions {
   double span_label_weight = 0;        // a labelled review's span: this much of the review's label
   int spans_per_text = 4;
   bool unlabeled_whole = true;         // unlabeled texts themselves, besides their spans
-  bool negations = false;              // each one-sentence span's negation too (negation.h), with
-                                       // the pair's targets from the teacher's answer on the member
-                                       // without a negation
+  int negation_pairs = 0;              // per text, up to this many of its sentences and their
+                                       // negations (negation.h), the pair's targets from the teacher's
+                                       // answer on the member without a negation
   double validation_fraction = 0.04;   // labelled reviews held out (validation + calibration)
   int folds = 5;                       // cross-fitting of the n-gram teacher
   NgramTeacherOptions ngram;
@@ -50,7 +50,8 @@ struct TeacherScore {
 };
 
 struct DistillDataResult {
-  size_t reviews = 0, spans = 0, unlabeled = 0, unlabeled_spans = 0, negations = 0, validation = 0;
+  size_t reviews = 0, spans = 0, unlabeled = 0, unlabeled_spans = 0, validation = 0;
+  size_t negations = 0;  // texts of negation pairs, both members
   std::vector<TeacherScore> validation_scores;  // each teacher and the ensemble, held-out reviews
   std::vector<TeacherScore> validation_span_scores;  // the same on their spans (the review's label)
   std::vector<TeacherScore> eval_scores;        // the same on eval_data, when given

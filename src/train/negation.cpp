@@ -51,11 +51,23 @@ const std::unordered_map<std::string, std::string> kNegatedAuxiliaries = {
     {"isn't", "is"},       {"wasn't", "was"},     {"aren't", "are"},     {"weren't", "were"},  {"can't", "can"},
     {"cannot", "can"},     {"couldn't", "could"}, {"won't", "will"},     {"wouldn't", "would"}, {"shouldn't", "should"},
     {"doesn't", "does"},   {"don't", "do"},       {"didn't", "did"},     {"hasn't", "has"},    {"haven't", "have"},
-    {"hadn't", "had"},     {"mustn't", "must"},   {"ain't", "is"}};
+    {"hadn't", "had"},     {"mustn't", "must"},   {"ain't", "is"},
+    // as often typed, without the apostrophe ("wont" is a word of its own)
+    {"isnt", "is"},        {"wasnt", "was"},      {"arent", "are"},      {"werent", "were"},   {"cant", "can"},
+    {"couldnt", "could"},  {"wouldnt", "would"},  {"shouldnt", "should"}, {"doesnt", "does"},  {"dont", "do"},
+    {"didnt", "did"},      {"hasnt", "has"},      {"havent", "have"},    {"hadnt", "had"}};
 // Negations this module does not undo; a sentence holding one is left alone.
 const std::unordered_set<std::string> kOtherNegations = {
     "no",    "nothing", "nobody",   "none",    "nor",  "neither", "nowhere", "hardly", "barely",
     "scarcely", "without", "lack",  "lacks",   "lacking", "lacked", "nor", "needn't", "shan't"};
+// After "do", "does", "did": words that show it is the main verb ("did a great job").
+const std::unordered_set<std::string> kObjects = {"a",   "an",   "the",  "this", "that",  "these", "those", "it",
+                                                  "my",  "his",  "her",  "its",  "their", "your",  "our",   "some",
+                                                  "any", "what", "so",   "well", "much",  "everything", "something",
+                                                  "justice", "nothing", "anything", "me", "him", "them", "us", "you"};
+// Adverbs that read better before the added "not" ("is probably not", not "is not probably").
+const std::unordered_set<std::string> kSentenceAdverbs = {"also", "probably", "definitely", "certainly", "surely",
+                                                          "still", "clearly", "obviously", "actually", "apparently"};
 // Words that join clauses: negating one clause would not negate the sentence.
 const std::unordered_set<std::string> kClauseWords = {"but",    "although", "though", "however", "yet",  "unless",
                                                       "if",     "because",  "while",  "whereas", "except", "and",
@@ -125,6 +137,7 @@ std::optional<Negated> negate_sentence(std::string_view sentence) {
       return std::nullopt;  // a negated form not in the list
     } else if ((kAuxiliaries.count(c) || is_contracted_copula(c)) && !next.empty() && !negated_next) {
       if (i == 0 && kAuxiliaries.count(c)) return std::nullopt;  // a question or an imperative ("Do see it")
+      if ((c == "do" || c == "does" || c == "did") && kObjects.count(next)) continue;
       site(i, Site::kAddAfter);
     } else if (kPerfect.count(c) && (next == "been" || ends_with(next, "ed"))) {
       if (i == 0) return std::nullopt;
@@ -141,7 +154,8 @@ std::optional<Negated> negate_sentence(std::string_view sentence) {
     if (words[at].core == "can") {
       out[at] = replace_core(words[at], "cannot");
     } else {
-      out.insert(out.begin() + static_cast<std::ptrdiff_t>(at) + 1, "not");
+      const size_t after = at + 1 + (at + 1 < words.size() && kSentenceAdverbs.count(words[at + 1].core) ? 1 : 0);
+      out.insert(out.begin() + static_cast<std::ptrdiff_t>(after), "not");
     }
     r.added = true;
   } else if (kind == Site::kReplace) {

@@ -158,34 +158,35 @@ TEST(Distill, NegationPairsTakeMirroredTargetsFromThePlainMember) {
   o.validation_fraction = 0.1;
   o.ngram.hash_bits = 16;
   o.spans_per_text = 3;
-  o.negations = true;
+  o.negation_pairs = 2;
   o.progress = false;
   DistillDataResult r = make_distill_data(o);
   EXPECT_GT(r.negations, 20u);
-  std::map<std::string, std::vector<double>> targets;  // text -> P(POSITIVE) (a span recurs across reviews)
+  std::map<std::string, std::vector<double>> targets;  // plain member -> P(POSITIVE) (a sentence recurs)
   std::vector<std::pair<std::string, double>> negations;
   std::istringstream lines(read_file(o.out_dir + "/train.jsonl"));
   for (std::string line; std::getline(lines, line);) {
     auto j = nlohmann::json::parse(line);
     const double p = j["probs"]["POSITIVE"];
-    if (j["kind"] == "negation") negations.emplace_back(j["text"], p);
-    else targets[j["text"]].push_back(p);
+    if (j["kind"] != "negation") continue;
+    const std::string text = j["text"];
+    if (text.find(" not ") != std::string::npos) negations.emplace_back(text, p);
+    else targets[text].push_back(p);
   }
-  ASSERT_EQ(negations.size(), r.negations);
+  ASSERT_EQ(2 * negations.size(), r.negations);  // the synthetic sentences have no negation to remove
   size_t checked = 0;
   for (const auto& [text, p] : negations) {
-    // "The movie was not great." negates the span "The movie was great.", whose target the teacher gave.
+    // "The movie was not great." negates "The movie was great.", whose target the teacher gave.
     const size_t at = text.find(" not ");
     ASSERT_NE(at, std::string::npos) << text;
     auto plain = targets.find(text.substr(0, at) + text.substr(at + 4));
-    if (plain == targets.end()) continue;
+    ASSERT_NE(plain, targets.end()) << text;
     bool mirrors_one = false;  // of the plain span's targets, one per occurrence
     for (double q : plain->second) mirrors_one |= std::abs(q - 0.5) >= 0.2 && std::abs(p - negated_target(q, true)) < 1e-5;
     EXPECT_TRUE(mirrors_one) << text << " " << p;
     ++checked;
   }
   EXPECT_GT(checked, 10u);
-  // The spans and reviews are unchanged by asking for negations.
   EXPECT_EQ(data::read_dataset(o.out_dir + "/train.jsonl").examples.size(), r.reviews + r.spans + r.negations);
 }
 

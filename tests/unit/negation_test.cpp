@@ -22,6 +22,8 @@ TEST(Negation, AddsNotAfterTheOneAuxiliary) {
   EXPECT_EQ(negated("I can recommend it."), "I cannot recommend it.");
   EXPECT_EQ(negated("The ending has improved."), "The ending has not improved.");
   EXPECT_EQ(negated("You will be bored."), "You will not be bored.");
+  EXPECT_EQ(negated("It is probably his best film."), "It is probably not his best film.");
+  EXPECT_EQ(negated("I did enjoy it."), "I did not enjoy it.");
   EXPECT_EQ(negated("It\xE2\x80\x99s great."), "It\xE2\x80\x99s not great.");
   auto n = negate_sentence("The plot is predictable.");
   ASSERT_TRUE(n);
@@ -37,6 +39,7 @@ TEST(Negation, RemovesTheOneNegation) {
   EXPECT_EQ(negated("He cannot act."), "He can act.");
   EXPECT_EQ(negated("I DIDN'T enjoy it."), "I DID enjoy it.");
   EXPECT_EQ(negated("\"It wasn't good.\""), "\"It was good.\"");
+  EXPECT_EQ(negated("I didnt like it."), "I did like it.");
   auto n = negate_sentence("I didn't like it.");
   ASSERT_TRUE(n);
   EXPECT_FALSE(n->added);
@@ -55,6 +58,7 @@ TEST(Negation, LeavesAloneWhatOneFlipWouldNotNegate) {
            "Do see it.",
            "There is no plot.",                          // another negation
            "It was not bad and not good.",
+           "Everyone does a great job.",                 // "does" is the main verb
            "I loved every minute.",                      // no auxiliary
            "Great.",
            "",
