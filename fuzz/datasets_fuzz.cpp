@@ -1,6 +1,8 @@
 // Fuzzes the readers of labelled data and behavioural suites: any bytes, read as a JSONL dataset
 // (soft targets included), a CSV dataset or a suite file, give consistent examples or raise
-// senti::Error; never a crash. Soft targets must come out as probabilities over the labels.
+// senti::Error; never a crash. Soft targets must come out as probabilities over the labels. The
+// same bytes as a review: its sentences, spans and negations (distillation data) never crash,
+// and a span or a negation is never empty.
 #include <unistd.h>
 
 #include <cmath>
@@ -8,8 +10,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 #include "data/dataset.h"
+#include "train/distill_data.h"
+#include "train/negation.h"
 #include "train/suite.h"
 #include "util/error.h"
 
@@ -35,6 +40,10 @@ void check(const senti::data::Dataset& d) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);
+  for (std::string_view sentence : senti::train::split_sentences(bytes))
+    if (auto n = senti::train::negate_sentence(sentence); n && n->text.empty()) std::abort();
+  for (const auto& span : senti::train::cut_spans(bytes, 4, size))
+    if (span.empty()) std::abort();
   for (const char* suffix : {".jsonl", ".csv"}) {
     const std::string path = temp_path(suffix);
     std::ofstream(path, std::ios::binary) << bytes;

@@ -124,14 +124,22 @@ TEST(Distill, NgramTeacherLearnsAndKnowsNothingOfUnseenWords) {
   EXPECT_EQ(NgramTeacher::features("a b c", 3, 16).size(), 6u);
 }
 
-TEST(Distill, WritesSoftTargetsThatTrainingReadsBack) {
+namespace {
+// 200 synthetic reviews, 20 held out, small hashing, no progress bar; files named after `name`.
+DistillDataOptions small_options(const std::string& name) {
   DistillDataOptions o;
-  o.data = write("distill.jsonl", synthetic(200));
-  o.out_dir = ::testing::TempDir() + "/distill_out";
+  o.data = write(name + ".jsonl", synthetic(200));
+  o.out_dir = ::testing::TempDir() + "/" + name + "_out";
   o.validation_fraction = 0.1;
   o.ngram.hash_bits = 16;
   o.spans_per_text = 3;
   o.progress = false;
+  return o;
+}
+}  // namespace
+
+TEST(Distill, WritesSoftTargetsThatTrainingReadsBack) {
+  DistillDataOptions o = small_options("distill");
   DistillDataResult r = make_distill_data(o);
   EXPECT_EQ(r.reviews, 180u);
   EXPECT_EQ(r.validation, 20u);
@@ -152,14 +160,8 @@ TEST(Distill, WritesSoftTargetsThatTrainingReadsBack) {
 }
 
 TEST(Distill, NegationPairsTakeMirroredTargetsFromThePlainMember) {
-  DistillDataOptions o;
-  o.data = write("distill_neg.jsonl", synthetic(200));
-  o.out_dir = ::testing::TempDir() + "/distill_neg_out";
-  o.validation_fraction = 0.1;
-  o.ngram.hash_bits = 16;
-  o.spans_per_text = 3;
+  DistillDataOptions o = small_options("distill_neg");
   o.negation_pairs = 2;
-  o.progress = false;
   DistillDataResult r = make_distill_data(o);
   EXPECT_GT(r.negations, 20u);
   std::map<std::string, std::vector<double>> targets;  // plain member -> P(POSITIVE) (a sentence recurs)
