@@ -189,6 +189,8 @@ TEST(Distill, NegationPairsTakeMirroredTargetsFromThePlainMember) {
     ++checked;
   }
   EXPECT_GT(checked, 10u);
+  o.negation_pairs = -1;
+  EXPECT_THROW(make_distill_data(o), Error);
   EXPECT_EQ(data::read_dataset(o.out_dir + "/train.jsonl").examples.size(), r.reviews + r.spans + r.negations);
 }
 
