@@ -59,7 +59,7 @@ const std::unordered_map<std::string, std::string> kNegatedAuxiliaries = {
 // Negations this module does not undo; a sentence holding one is left alone.
 const std::unordered_set<std::string> kOtherNegations = {
     "no",    "nothing", "nobody",   "none",    "nor",  "neither", "nowhere", "hardly", "barely",
-    "scarcely", "without", "lack",  "lacks",   "lacking", "lacked", "nor", "needn't", "shan't"};
+    "scarcely", "without", "lack",  "lacks",   "lacking", "lacked", "needn't", "shan't"};
 // After "do", "does", "did": words that show it is the main verb ("did a great job").
 const std::unordered_set<std::string> kObjects = {"a",   "an",   "the",  "this", "that",  "these", "those", "it",
                                                   "my",  "his",  "her",  "its",  "their", "your",  "our",   "some",
