@@ -86,7 +86,7 @@ class LabelMap {
 };
 
 void bad_row(Dataset& ds, BadRows mode, const std::string& origin, const std::string& what) {
-  if (mode == BadRows::kFail) fail(ErrorCode::kParse, origin + ": " + what + " (use --skip-bad-rows to skip such rows)");
+  if (mode == BadRows::kFail) fail(ErrorCode::kParse, origin + ": " + what + " (rows like this can be skipped: the skip-bad-rows option)");
   log::warn(origin + ": " + what + "; skipped");
   ++ds.skipped;
 }

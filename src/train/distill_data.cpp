@@ -372,7 +372,7 @@ void write_outputs(const DistillDataOptions& o, const std::vector<Item>& items, 
 DistillDataResult make_distill_data(const DistillDataOptions& o) {
   if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "an output folder is required");
   if (o.folds < 2) fail(ErrorCode::kInvalidArgument, "cross-fitting needs at least 2 folds");
-  if (o.negation_pairs < 0) fail(ErrorCode::kInvalidArgument, "--negation-pairs must be 0 or more");
+  if (o.negation_pairs < 0) fail(ErrorCode::kInvalidArgument, "the number of negation pairs a text must be 0 or more");
   if (!(o.ngram_weight >= 0 && o.ngram_weight <= 1) || !(o.label_weight >= 0 && o.label_weight <= 1) ||
       !(o.span_label_weight >= 0 && o.span_label_weight <= 1))
     fail(ErrorCode::kInvalidArgument, "the n-gram, label and span-label weights must lie in [0, 1]");

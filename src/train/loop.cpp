@@ -118,32 +118,61 @@ void check_identical_weights(const Ranks& ranks, const model::TrainableDistilBer
   log::info("weights identical on all " + std::to_string(sums.size()) + " ranks " + when + " (checksum " + hex + ")");
 }
 
+// Restores the run from its checkpoint when asked; every rank must stand at the same step.
+void resume_if_asked(const Ranks& ranks, const LoopOptions& o, model::TrainableDistilBert& model, AdamW& opt,
+                     Objective& objective, LoopState& s) {
+  if (!o.resume) return;
+  if (load_state(o, model, opt, objective, s))
+    log::info("resumed at epoch " + std::to_string(s.epoch + 1) + ", step " + std::to_string(s.step));
+  else
+    log::warn("nothing to resume: no checkpoint in " + o.checkpoint_dir + "; starting from the beginning");
+  const std::vector<uint64_t> at = ranks.gather(static_cast<uint64_t>(s.step));
+  for (size_t r = 1; r < at.size(); ++r)
+    if (at[r] != at[0])
+      fail(ErrorCode::kInvalidArgument, "rank " + std::to_string(r) + " resumed at step " + std::to_string(at[r]) +
+                                            " but rank 0 at step " + std::to_string(at[0]) + ": resuming needs " +
+                                            o.checkpoint_dir + " on a filesystem every rank reads");
+}
+
+// Says how the ranks share the work, and checks they start from the same weights.
+void start_ranks(const Ranks& ranks, const LoopOptions& o, const model::TrainableDistilBert& model, Objective& objective) {
+  if (!ranks.distributed()) return;
+  log::info("data-parallel over " + std::to_string(ranks.size()) + " ranks: each optimizer step's " +
+            std::to_string(o.grad_accum) + " micro-batches are shared among them, gradients summed");
+  if (o.grad_accum < ranks.size())
+    log::warn(std::to_string(ranks.size() - o.grad_accum) + " of " + std::to_string(ranks.size()) +
+              " ranks have nothing to compute: a step has " + std::to_string(o.grad_accum) +
+              " micro-batch(es); set the gradient accumulation to a multiple of the rank count");
+  check_identical_weights(ranks, model, objective, "at the start");
+}
+
+// The loss window: what the micro-batches of one optimizer step have added up so far.
+struct Window {
+  double loss = 0;
+  int n = 0;
+  size_t tokens = 0;
+  Clock::time_point start = Clock::now();
+};
+
+// Records a finished step (its mean loss, rate and learning rate) and shows it.
+void record_step(LoopState& s, const Window& w, double lr, int epochs, Progress& progress) {
+  const double secs = std::chrono::duration<double>(Clock::now() - w.start).count();
+  const StepRecord rec{s.step, w.loss / w.n, lr, secs > 0 ? static_cast<double>(w.tokens) / secs : 0};
+  s.steps.push_back(rec);
+  char suffix[160];
+  std::snprintf(suffix, sizeof suffix, "epoch %d/%d loss %.4f lr %.2e %.0f tok/s", s.epoch + 1, epochs, rec.loss, lr,
+                rec.tokens_per_s);
+  progress.set_suffix(suffix);
+  progress.add(1);
+}
+
 }  // namespace
 
 LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Objective& objective, const LoopOptions& o,
                              LoopState& s) {
   const Ranks& ranks = Ranks::world();
-  if (o.resume) {
-    if (load_state(o, model, opt, objective, s))
-      log::info("resumed at epoch " + std::to_string(s.epoch + 1) + ", step " + std::to_string(s.step));
-    else
-      log::warn("nothing to resume: no checkpoint in " + o.checkpoint_dir + "; starting from the beginning");
-    const std::vector<uint64_t> at = ranks.gather(static_cast<uint64_t>(s.step));
-    for (size_t r = 1; r < at.size(); ++r)
-      if (at[r] != at[0])
-        fail(ErrorCode::kInvalidArgument, "rank " + std::to_string(r) + " resumed at step " + std::to_string(at[r]) +
-                                              " but rank 0 at step " + std::to_string(at[0]) + ": --resume needs " +
-                                              o.checkpoint_dir + " on a filesystem every rank reads");
-  }
-  if (ranks.distributed()) {
-    log::info("data-parallel over " + std::to_string(ranks.size()) + " ranks: each optimizer step's " +
-              std::to_string(o.grad_accum) + " micro-batches are shared among them, gradients summed");
-    if (o.grad_accum < ranks.size())
-      log::warn(std::to_string(ranks.size() - o.grad_accum) + " of " + std::to_string(ranks.size()) +
-                " ranks have nothing to compute: a step has " + std::to_string(o.grad_accum) +
-                " micro-batch(es); set the gradient accumulation to a multiple of the rank count");
-    check_identical_weights(ranks, model, objective, "at the start");
-  }
+  resume_if_asked(ranks, o, model, opt, objective, s);
+  start_ranks(ranks, o, model, objective);
   std::vector<float> reduce_buffer;
   LoopResult result;
   const int64_t steps_per_epoch = static_cast<int64_t>((o.batches_per_epoch + o.grad_accum - 1) / o.grad_accum);
@@ -158,41 +187,28 @@ LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Obje
     const auto t_epoch = Clock::now();
     const size_t batches = objective.begin_epoch(s.epoch);
     if (batches != o.batches_per_epoch) fail(ErrorCode::kInternal, "an epoch's batch count changed");
-    // The loss window: the micro-batches of one optimizer step.
-    double window_loss = 0;
-    int window_n = 0, in_accum = 0;
-    size_t window_tokens = 0;
-    auto t_window = Clock::now();
+    Window w;
+    int in_accum = 0;
     for (; s.batch < batches && s.step < result.total_steps; ++s.batch) {  // the run's length may end it early
       if (in_accum == 0) model.zero_grad();
       // Rank r computes the window's micro-batches r, r+N, …; a single process computes them all.
       if (in_accum % ranks.size() == ranks.rank())
-        window_loss += objective.micro_batch(s.batch, mix_seed(o.seed, static_cast<uint64_t>(s.micro)), window_tokens);
+        w.loss += objective.micro_batch(s.batch, mix_seed(o.seed, static_cast<uint64_t>(s.micro)), w.tokens);
       ++s.micro;
-      ++window_n;
+      ++w.n;
       ++in_accum;
       const bool last = s.batch + 1 == batches;
       if (in_accum < o.grad_accum && !last) continue;
       if (ranks.distributed())
-        sum_across_ranks(ranks, model.params(), objective.own_params(), reduce_buffer, window_loss, window_tokens);
+        sum_across_ranks(ranks, model.params(), objective.own_params(), reduce_buffer, w.loss, w.tokens);
       objective.before_step({in_accum, o.max_grad_norm, s.step, result.warmup_steps, result.total_steps});
       const double lr = optimizer_step(model.params(), opt, in_accum, o.max_grad_norm, s.step, result.warmup_steps,
                                        result.total_steps);
       objective.after_step();
       in_accum = 0;
       ++s.step;
-      const double secs = std::chrono::duration<double>(Clock::now() - t_window).count();
-      const StepRecord rec{s.step, window_loss / window_n, lr, secs > 0 ? static_cast<double>(window_tokens) / secs : 0};
-      s.steps.push_back(rec);
-      char suffix[160];
-      std::snprintf(suffix, sizeof suffix, "epoch %d/%d loss %.4f lr %.2e %.0f tok/s", s.epoch + 1, epochs, rec.loss,
-                    lr, rec.tokens_per_s);
-      progress.set_suffix(suffix);
-      progress.add(1);
-      window_loss = 0;
-      window_n = 0;
-      window_tokens = 0;
-      t_window = Clock::now();
+      record_step(s, w, lr, epochs, progress);
+      w = Window();
       const bool step_limit = o.max_steps > 0 && s.step >= o.max_steps;
       const bool time_limit =
           o.max_seconds > 0 && std::chrono::duration<double>(Clock::now() - t_run).count() >= o.max_seconds;

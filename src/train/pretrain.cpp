@@ -172,6 +172,53 @@ std::unique_ptr<model::TrainableDistilBert> make_generator(const PretrainOptions
   return gen;
 }
 
+// What masking does: the probability, and the tokens it never picks (the special ones). ELECTRA's
+// generator reads every chosen position as [MASK].
+Masker make_masker(const PretrainOptions& o, const text::Tokenizer& tok, const std::string& tok_dir, int64_t vocab_size,
+                   bool mask_all) {
+  Masker masker;
+  masker.mask_id = tok.token_to_id("[MASK]");
+  if (masker.mask_id < 0) fail(ErrorCode::kInvalidArgument, tok_dir + ": the tokenizer has no [MASK] token");
+  masker.vocab_size = static_cast<int32_t>(vocab_size);
+  masker.prob = o.mask_prob;
+  masker.mask_all = mask_all;
+  masker.special.assign(static_cast<size_t>(vocab_size), false);
+  for (const char* t : {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"})
+    if (int32_t id = tok.token_to_id(t); id >= 0) masker.special[static_cast<size_t>(id)] = true;
+  return masker;
+}
+
+// Every text of the data, a fraction held out (chosen by seed), cut into windows.
+void read_windows(const PretrainOptions& o, const text::Tokenizer& tok, ThreadPool& pool, Windows& train, Windows& val) {
+  std::vector<std::string> train_texts, val_texts;
+  std::mt19937_64 split_rng(o.seed ^ 0x5eed5eedull);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (const auto& path : o.data)
+    data::for_each_text(path, [&](std::string_view text, const std::string&) {
+      (u(split_rng) < o.validation_fraction ? val_texts : train_texts).emplace_back(text);
+    });
+  if (train_texts.empty()) fail(ErrorCode::kInvalidArgument, "no training texts in the data given");
+  train = make_windows(tok, train_texts, o.max_length, pool);
+  val = make_windows(tok, val_texts, o.max_length, pool);
+  log::info("data: " + std::to_string(train_texts.size()) + " texts -> " + std::to_string(train.ids.size()) + " windows (" +
+            std::to_string(train.tokens) + " tokens) for training, " + std::to_string(val_texts.size()) + " texts -> " +
+            std::to_string(val.ids.size()) + " windows for validation");
+}
+
+// pretrain_metrics.json (every step, every epoch) and pretrain_args.json (the options and the data's size).
+void write_records(const PretrainOptions& o, const LoopState& s, const std::string& fp, int threads,
+                   const Windows& train, const Windows& val) {
+  json steps = json::array();
+  for (const auto& st : s.steps) steps.push_back(step_to_json(st));
+  write_file_atomic(o.out_dir + "/pretrain_metrics.json", json{{"steps", steps}, {"epochs", s.epochs}}.dump() + "\n");
+  json args = json::parse(fp);
+  args["threads"] = threads;
+  args["train_windows"] = train.ids.size();
+  args["validation_windows"] = val.ids.size();
+  args["train_tokens"] = train.tokens;
+  write_file_atomic(o.out_dir + "/pretrain_args.json", args.dump(2) + "\n");
+}
+
 }  // namespace
 
 PretrainResult pretrain(const PretrainOptions& o) {
@@ -204,32 +251,9 @@ PretrainResult pretrain(const PretrainOptions& o) {
   if (static_cast<int64_t>(o.max_length) > cfg.max_position_embeddings)
     fail(ErrorCode::kInvalidArgument, "the maximum length " + std::to_string(o.max_length) + " exceeds the model's max_position_embeddings " +
                                           std::to_string(cfg.max_position_embeddings));
-  Masker masker;
-  masker.mask_id = tok.token_to_id("[MASK]");
-  if (masker.mask_id < 0) fail(ErrorCode::kInvalidArgument, tok_dir + ": the tokenizer has no [MASK] token");
-  masker.vocab_size = static_cast<int32_t>(cfg.vocab_size);
-  masker.prob = o.mask_prob;
-  masker.mask_all = electra;
-  masker.special.assign(static_cast<size_t>(cfg.vocab_size), false);
-  for (const char* t : {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"})
-    if (int32_t id = tok.token_to_id(t); id >= 0) masker.special[static_cast<size_t>(id)] = true;
-
-  // Data: every text, a fraction held out (chosen by seed), cut into windows.
-  std::vector<std::string> train_texts, val_texts;
-  std::mt19937_64 split_rng(o.seed ^ 0x5eed5eedull);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  for (const auto& path : o.data)
-    data::for_each_text(path, [&](std::string_view text, const std::string&) {
-      (u(split_rng) < o.validation_fraction ? val_texts : train_texts).emplace_back(text);
-    });
-  if (train_texts.empty()) fail(ErrorCode::kInvalidArgument, "no training texts in the data given");
-  Windows train = make_windows(tok, train_texts, o.max_length, pool);
-  Windows val = make_windows(tok, val_texts, o.max_length, pool);
-  log::info("data: " + std::to_string(train_texts.size()) + " texts -> " + std::to_string(train.ids.size()) + " windows (" +
-            std::to_string(train.tokens) + " tokens) for training, " + std::to_string(val_texts.size()) + " texts -> " +
-            std::to_string(val.ids.size()) + " windows for validation");
-  train_texts.clear();
-  val_texts.clear();
+  const Masker masker = make_masker(o, tok, tok_dir, cfg.vocab_size, electra);
+  Windows train, val;
+  read_windows(o, tok, pool, train, val);
 
   size_t params = 0;
   for (const auto& p : model->params()) params += static_cast<size_t>(p.value.numel());
@@ -267,16 +291,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
     result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
     return result;
   }
-  json steps = json::array();
-  for (const auto& st : s.steps) steps.push_back(step_to_json(st));
-  const json& epochs = s.epochs;
-  write_file_atomic(o.out_dir + "/pretrain_metrics.json", json{{"steps", steps}, {"epochs", epochs}}.dump() + "\n");
-  json args = json::parse(fp);
-  args["threads"] = threads;
-  args["train_windows"] = train.ids.size();
-  args["validation_windows"] = val.ids.size();
-  args["train_tokens"] = train.tokens;
-  write_file_atomic(o.out_dir + "/pretrain_args.json", args.dump(2) + "\n");
+  write_records(o, s, fp, threads, train, val);
   result.finished = true;
   result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
   return result;

@@ -375,9 +375,9 @@ class FineTuneObjective : public Objective {
 void prepare_out_dir(const TrainOptions& o) {
   if (Ranks::world().root() && !o.resume && file_exists(o.out_dir + "/model.safetensors")) {
     if (!o.overwrite)
-      fail(ErrorCode::kInvalidArgument, "--out " + o.out_dir +
-                                            " already holds a trained model (model.safetensors); pass --overwrite to "
-                                            "replace it, --resume to continue its run, or choose another folder");
+      fail(ErrorCode::kInvalidArgument, "the output folder " + o.out_dir +
+                                            " already holds a trained model (model.safetensors); overwrite it "
+                                            "(--overwrite), resume its run, or choose another folder");
     for (const char* f : {"model.safetensors", "config.json", "report.html", "eval_results.json", "training_metrics.json",
                           "training_args.json", "trainer_state.json"})
       fs::remove(o.out_dir + "/" + f);
