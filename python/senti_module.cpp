@@ -132,10 +132,8 @@ train::TrainOptions train_options(const py::dict& kw) {
   return o;
 }
 
-}  // namespace
-
-PYBIND11_MODULE(_senti, m) {
-  m.doc() = "senti's native core (use the `senti` package, not this module)";
+// senti::Error as Python exceptions: FileNotFoundError, ValueError, OSError, RuntimeError, by code.
+void bind_errors() {
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -150,6 +148,10 @@ PYBIND11_MODULE(_senti, m) {
       }
     }
   });
+}
+
+// default_model_dir, train and evaluate.
+void bind_functions(py::module_& m) {
   m.def("default_model_dir", &default_model_dir, "$SENTI_MODEL, else the model senti ships (models/default)");
   m.def(
       "train",
@@ -174,7 +176,10 @@ PYBIND11_MODULE(_senti, m) {
       py::arg("model"), py::arg("data"), py::arg("truncation") = "head+tail", py::arg("max_length") = 0,
       py::arg("head_tokens") = 0, py::arg("window") = 0, py::arg("stride") = 0, py::arg("batch_size") = 32,
       py::arg("threads") = 0, py::arg("skip_bad_rows") = false, py::arg("progress") = false, py::arg("report") = "");
+}
 
+// Classifier: logits (NumPy), classify, info.
+void bind_classifier(py::module_& m) {
   py::class_<Classifier>(m, "Classifier")
       .def(py::init([](const std::string& model, const std::string& dtype, int threads) {
              const std::string dir = model_or_default(model);
@@ -246,7 +251,10 @@ PYBIND11_MODULE(_senti, m) {
           py::arg("texts"), py::arg("top_k") = 1, py::arg("function_to_apply") = "default",
           py::arg("truncation") = "head+tail", py::arg("max_length") = 0, py::arg("head_tokens") = 0,
           py::arg("window") = 0, py::arg("stride") = 0);
+}
 
+// Explainer: explain_json (= senti explain --json).
+void bind_explainer(py::module_& m) {
   py::class_<Explainer>(m, "Explainer")
       .def(py::init([](const std::string& model, int threads) {
              const std::string dir = model_or_default(model);
@@ -275,7 +283,10 @@ PYBIND11_MODULE(_senti, m) {
           py::arg("text"), py::arg("method") = "ig", py::arg("steps") = 32, py::arg("tolerance") = 0.02,
           py::arg("max_steps") = 256, py::arg("label") = "", py::arg("truncation") = "head+tail",
           py::arg("max_length") = 0, py::arg("head_tokens") = 0);
+}
 
+// Tokenizer: encode_batch with ids, tokens, offsets and masks.
+void bind_tokenizer(py::module_& m) {
   py::class_<text::Tokenizer>(m, "Tokenizer")
       .def(py::init([](const std::string& path) {
              py::gil_scoped_release release;
@@ -318,4 +329,15 @@ PYBIND11_MODULE(_senti, m) {
           },
           py::arg("texts"), py::arg("add_special_tokens") = true, py::arg("max_length") = 0,
           py::arg("truncation") = "head");
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_senti, m) {
+  m.doc() = "senti's native core (use the `senti` package, not this module)";
+  bind_errors();
+  bind_functions(m);
+  bind_classifier(m);
+  bind_explainer(m);
+  bind_tokenizer(m);
 }
