@@ -97,6 +97,15 @@ std::vector<float> weights(const std::string& dir, const std::string& name) {
   Tensor t = f->load_f32(name, e->shape);
   return std::vector<float>(t.data(), t.data() + t.numel());
 }
+// Runs `o` for `stop_after` optimizer steps (an interrupted run), then resumes it to the end.
+train::PretrainResult interrupt_and_resume(train::PretrainOptions& o, int64_t stop_after) {
+  o.max_steps = stop_after;
+  EXPECT_FALSE(train::pretrain(o).finished);
+  o.max_steps = 0;
+  o.resume = true;
+  return train::pretrain(o);
+}
+
 }  // namespace
 
 TEST(Pretrain, LearnsSavesAndResumesExactly) {
@@ -124,11 +133,7 @@ TEST(Pretrain, LearnsSavesAndResumesExactly) {
 
   // Interrupt after 45 steps (between checkpoints, mid-epoch), resume, compare bit for bit.
   train::PretrainOptions part = options(work + "/b", corpus);
-  part.max_steps = 45;
-  EXPECT_FALSE(train::pretrain(part).finished);
-  part.max_steps = 0;
-  part.resume = true;
-  train::PretrainResult resumed = train::pretrain(part);
+  train::PretrainResult resumed = interrupt_and_resume(part, 45);
   ASSERT_TRUE(resumed.finished);
   EXPECT_EQ(resumed.steps, r.steps);
   EXPECT_EQ(resumed.validation_loss, r.validation_loss);
@@ -183,11 +188,7 @@ TEST(Pretrain, ElectraLearnsSavesAndResumesExactly) {
   train::PretrainOptions part = options(work + "/b", corpus);
   part.objective = train::PretrainObjective::kElectra;
   part.epochs = 6;
-  part.max_steps = 30;
-  EXPECT_FALSE(train::pretrain(part).finished);
-  part.max_steps = 0;
-  part.resume = true;
-  train::PretrainResult resumed = train::pretrain(part);
+  train::PretrainResult resumed = interrupt_and_resume(part, 30);
   ASSERT_TRUE(resumed.finished);
   EXPECT_EQ(resumed.steps, r.steps);
   EXPECT_EQ(resumed.validation_loss, r.validation_loss);
@@ -224,11 +225,7 @@ TEST(Pretrain, StepsSetTheRunsLength) {
   train::PretrainOptions part = options(work + "/b", corpus);
   part.epochs = 1;
   part.steps = 25;
-  part.max_steps = 20;
-  EXPECT_FALSE(train::pretrain(part).finished);
-  part.max_steps = 0;
-  part.resume = true;
-  train::PretrainResult resumed = train::pretrain(part);
+  train::PretrainResult resumed = interrupt_and_resume(part, 20);
   EXPECT_EQ(resumed.steps, 25);
   EXPECT_EQ(resumed.validation_loss, r.validation_loss);
   std::filesystem::remove_all(work);
