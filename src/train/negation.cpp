@@ -159,6 +159,7 @@ std::optional<Negated> negate_sentence(std::string_view sentence) {
     } else if ((kAuxiliaries.count(c) || is_contracted_copula(c)) && !next.empty() && !negated_next) {
       if (i == 0 && kAuxiliaries.count(c)) return std::nullopt;  // a question or an imperative ("Do see it")
       if ((c == "do" || c == "does" || c == "did") && kObjects.count(next)) continue;
+      if (c == "do" && i > 0 && words[i - 1].core == "to") continue;  // "to do": the main verb
       site(i, Site::kAddAfter);
     } else if (kPerfect.count(c) && (next == "been" || ends_with(next, "ed"))) {
       if (i == 0) return std::nullopt;

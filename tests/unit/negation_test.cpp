@@ -79,6 +79,7 @@ TEST(Negation, LeavesAloneWhatOneFlipWouldNotNegate) {
            "Nothing is not boring.",
            "It was not bad and not good.",
            "Everyone does a great job.",                 // "does" is the main verb
+           "Every class had something to do with this show.",  // "to do": the main verb
            "I loved every minute.",                      // no auxiliary
            "Great.",
            "",
