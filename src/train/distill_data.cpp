@@ -155,8 +155,6 @@ bool is_span(Kind k) {
   return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan || k == kNegationSource || k == kNegation;
 }
 
-constexpr size_t kNoReview = static_cast<size_t>(-1);
-
 struct Item {
   std::string text;
   Kind kind;
@@ -165,14 +163,11 @@ struct Item {
   // kNegation: the sentence it negates, and whether a negation was added to it (else removed).
   size_t source = 0;
   bool added = false;
-  // kNegationSource, kNegation: the item of the whole text the sentence comes from (kNoReview: none).
-  size_t review = kNoReview;
 };
 
 // Up to `pairs` sentences of a text that negate_sentence can flip, chosen by seed, each with its
 // negation; scored by the teachers of the text's fold (see targets()).
-void push_negation_pairs(std::vector<Item>& items, std::string_view text, size_t review, int fold, int pairs,
-                         uint64_t seed) {
+void push_negation_pairs(std::vector<Item>& items, std::string_view text, int fold, int pairs, uint64_t seed) {
   if (pairs <= 0) return;
   std::vector<std::string_view> sentences = split_sentences(text);
   std::mt19937_64 rng(seed);
@@ -181,8 +176,8 @@ void push_negation_pairs(std::vector<Item>& items, std::string_view text, size_t
   for (size_t i = 0; i < sentences.size() && made < pairs; ++i) {
     auto n = negate_sentence(sentences[i]);
     if (!n) continue;
-    items.push_back({std::string(sentences[i]), kNegationSource, -1, fold, 0, false, review});
-    items.push_back({std::move(n->text), kNegation, -1, fold, items.size() - 1, n->added, review});
+    items.push_back({std::string(sentences[i]), kNegationSource, -1, fold});
+    items.push_back({std::move(n->text), kNegation, -1, fold, items.size() - 1, n->added});
     ++made;
   }
 }
@@ -197,11 +192,10 @@ std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset&
   std::shuffle(fold_of.begin(), fold_of.end(), rng);
   for (size_t i = 0; i < train_ds.examples.size(); ++i) {
     const auto& e = train_ds.examples[i];
-    const size_t review = items.size();
     items.push_back({e.text, kReview, e.label, fold_of[i]});
     for (auto& s : cut_spans(e.text, o.spans_per_text, mix_seed(o.seed, i)))
       items.push_back({std::move(s), kSpan, e.label, fold_of[i]});
-    push_negation_pairs(items, e.text, review, fold_of[i], o.negation_pairs, mix_seed(o.seed ^ 0x9e6ull, i));
+    push_negation_pairs(items, e.text, fold_of[i], o.negation_pairs, mix_seed(o.seed ^ 0x9e6ull, i));
   }
   if (!o.unlabeled.empty()) {
     std::vector<std::string> texts;
@@ -214,13 +208,8 @@ std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset&
     for (size_t i = 0; i < texts.size(); ++i) {
       for (auto& s : cut_spans(texts[i], o.spans_per_text, mix_seed(o.seed ^ 0x0a5e7ull, i)))
         items.push_back({std::move(s), kUnlabeledSpan, -1, -1});
-      // The whole text comes after its pairs (the order of earlier versions); they point at it.
-      const size_t pairs_from = items.size();
-      push_negation_pairs(items, texts[i], kNoReview, -1, o.negation_pairs, mix_seed(o.seed ^ 0x9e7ull, i));
-      if (o.unlabeled_whole) {
-        for (size_t k = pairs_from; k < items.size(); ++k) items[k].review = items.size();
-        items.push_back({std::move(texts[i]), kUnlabeled, -1, -1});
-      }
+      push_negation_pairs(items, texts[i], -1, o.negation_pairs, mix_seed(o.seed ^ 0x9e7ull, i));
+      if (o.unlabeled_whole) items.push_back({std::move(texts[i]), kUnlabeled, -1, -1});
     }
   }
   for (size_t i = 0; i < val_ds.examples.size(); ++i) {
@@ -326,12 +315,9 @@ std::vector<TeacherScore> score_kind(const std::vector<Item>& items, Kind kind,
 // spans, by span_label_weight). A negation pair takes its targets from the teacher's answer for
 // the member without a negation, which a word n-gram teacher reads well (it reads "not
 // disappointed" as negative): that member keeps its own target, the other gets it mirrored
-// (negated_target). A pair is dropped (NaN) when the teacher is unsure of its plain member, or
-// when the sentence as written would get a target against the side of the text it comes from
-// (its label, or the teacher's confident answer on an unlabeled text): the negation then did
-// not carry the sentence's sentiment ("a big ball of nothing", "nobody would accept that crap").
+// (negated_target). A pair whose plain member the teacher is unsure of is dropped (NaN).
 std::vector<double> targets(const DistillDataOptions& o, const std::vector<Item>& items, const std::vector<double>& z) {
-  constexpr double kMinConfidence = 0.2;  // |P - 0.5| for a teacher's answer to count
+  constexpr double kMinConfidence = 0.2;  // |P - 0.5| of the plain member for a pair to be kept
   std::vector<double> p(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     p[i] = sigmoid(z[i]);
@@ -348,11 +334,6 @@ std::vector<double> targets(const DistillDataOptions& o, const std::vector<Item>
     }
     p[plain] = pp;
     p[negated] = negated_target(pp, true);
-    const size_t original = items[i].source, review = items[i].review;
-    if (review == kNoReview) continue;
-    const double side = items[review].kind == kReview ? items[review].label : sigmoid(z[review]);
-    if (std::abs(side - 0.5) >= kMinConfidence && (p[original] - 0.5) * (side - 0.5) < 0)
-      p[plain] = p[negated] = std::nan("");
   }
   return p;
 }

@@ -58,16 +58,8 @@ const std::unordered_map<std::string, std::string> kNegatedAuxiliaries = {
     {"didnt", "did"},      {"hasnt", "has"},      {"havent", "have"},    {"hadnt", "had"}};
 // Negations this module does not undo; a sentence holding one is left alone.
 const std::unordered_set<std::string> kOtherNegations = {
-    "none",    "nor",  "neither", "nowhere", "hardly", "barely", "scarcely", "without", "lack",
-    "lacks",   "lacking", "lacked", "needn't", "shan't"};
-// Negating pronouns and their positive forms ("Nothing about it worked." <-> "Something ...").
-const std::unordered_map<std::string, std::string> kNegativePronouns = {{"nothing", "something"},
-                                                                        {"nobody", "somebody"}};
-// After "no": words with which it makes an idiom rather than negating a noun ("no doubt", "no
-// longer", "no way"); such a sentence is left alone.
-const std::unordered_set<std::string> kNoIdioms = {"doubt", "matter", "longer", "more", "less", "way", "wonder",
-                                                   "sooner", "end", "question", "surprise", "idea", "thanks",
-                                                   "offense", "offence", "kidding", "joke", "worries"};
+    "no",    "nothing", "nobody",   "none",    "nor",  "neither", "nowhere", "hardly", "barely",
+    "scarcely", "without", "lack",  "lacks",   "lacking", "lacked", "needn't", "shan't"};
 // After "do", "does", "did": words that show it is the main verb ("did a great job").
 const std::unordered_set<std::string> kObjects = {"a",   "an",   "the",  "this", "that",  "these", "those", "it",
                                                   "my",  "his",  "her",  "its",  "their", "your",  "our",   "some",
@@ -114,39 +106,26 @@ std::string replace_core(const Word& w, const std::string& to) {
   return w.raw.substr(0, start) + word + w.raw.substr(end);
 }
 
-enum class Site { kNone, kAddAfter, kReplace, kDrop, kSomeone };
+enum class Site { kNone, kAddAfter, kReplace, kDrop };
 }  // namespace
 
 std::optional<Negated> negate_sentence(std::string_view sentence) {
   if (sentence.find_first_of("?,;:()[]") != std::string_view::npos) return std::nullopt;
   std::vector<Word> words = split_words(sentence);
   if (words.size() < 2 || words.size() > 20) return std::nullopt;
-  // A sentence with one negation is negated by removing it (whatever auxiliaries it has); one
-  // without is negated by adding "not" at its one auxiliary.
-  size_t removals = 0, additions = 0, at = 0, add_at = 0;
+  size_t sites = 0, at = 0;
   Site kind = Site::kNone;
   auto site = [&](size_t i, Site k) {
-    if (k == Site::kAddAfter) {
-      ++additions;
-      add_at = i;
-      return;
-    }
-    ++removals;
+    ++sites;
     at = i;
     kind = k;
   };
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& c = words[i].core;
     const std::string next = i + 1 < words.size() ? words[i + 1].core : "";
-    const bool negated_next = next == "not" || next == "never" || next == "no" || kNegativePronouns.count(next);
+    const bool negated_next = next == "not" || next == "never";
     if (kOtherNegations.count(c) || kClauseWords.count(c)) return std::nullopt;
-    if (c == "no") {  // "no complaints" -> "complaints", "no one" -> "someone"
-      if (next.empty() || kNoIdioms.count(next)) return std::nullopt;
-      if (next == "one" && !std::isalpha(static_cast<unsigned char>(words[i + 1].raw[0]))) return std::nullopt;
-      site(i, next == "one" ? Site::kSomeone : Site::kDrop);
-    } else if (kNegativePronouns.count(c)) {
-      site(i, Site::kReplace);
-    } else if (c == "not" || c == "never") {
+    if (c == "not" || c == "never") {
       const std::string prev = i > 0 ? words[i - 1].core : "";
       const bool after_aux = kAuxiliaries.count(prev) || kPerfect.count(prev) || is_contracted_copula(prev);
       if (c == "not" && i > 0 && !after_aux) return std::nullopt;  // "not" elsewhere: scope unclear
@@ -165,14 +144,9 @@ std::optional<Negated> negate_sentence(std::string_view sentence) {
       if (i == 0) return std::nullopt;
       site(i, Site::kAddAfter);
     }
-    if (removals > 1) return std::nullopt;
+    if (sites > 1) return std::nullopt;
   }
-  if (removals == 0 && additions == 1) {
-    at = add_at;
-    kind = Site::kAddAfter;
-  } else if (removals != 1) {
-    return std::nullopt;
-  }
+  if (sites != 1) return std::nullopt;
 
   std::vector<std::string> out;
   for (const auto& w : words) out.push_back(w.raw);
@@ -186,13 +160,7 @@ std::optional<Negated> negate_sentence(std::string_view sentence) {
     }
     r.added = true;
   } else if (kind == Site::kReplace) {
-    const auto pronoun = kNegativePronouns.find(words[at].core);
-    out[at] = replace_core(words[at], pronoun != kNegativePronouns.end() ? pronoun->second
-                                                                          : kNegatedAuxiliaries.at(words[at].core));
-  } else if (kind == Site::kSomeone) {
-    const std::string& one = words[at + 1].raw;  // "one" and the punctuation after it
-    out[at] = replace_core(words[at], "someone") + one.substr(3);
-    out.erase(out.begin() + static_cast<std::ptrdiff_t>(at + 1));
+    out[at] = replace_core(words[at], kNegatedAuxiliaries.at(words[at].core));
   } else {
     // The dropped word's trailing punctuation ("It was not.") stays with the sentence.
     if (at + 1 >= words.size()) return std::nullopt;

@@ -1,12 +1,10 @@
 // Rule-based negation of a simple English sentence, for data augmentation: a sentence and its
 // negation form a pair whose sentiments point opposite ways, which teaches a classifier what
 // "not" does ("The plot is predictable." <-> "The plot is not predictable.", "I didn't like it."
-// -> "I did like it.", "It never fails." -> "It fails.", "I have no complaints." -> "I have
-// complaints.", "Nothing worked." -> "Something worked."). Only sentences of one clause are
-// changed, with exactly one negation to remove or, when they have none, exactly one auxiliary to
-// negate: a sentence with two such verbs, a clause boundary (a comma, "but", "because", ...), a
-// question, an idiom ("no doubt") or a second negation is left alone, since flipping one clause
-// of it would not flip the whole. No parsing, no dictionary: word lists of English
+// -> "I did like it.", "It never fails." -> "It fails."). Only sentences of one clause with
+// exactly one place to negate are changed: a sentence with two verbs, a clause boundary (a
+// comma, "but", "because", ...), a question or a second negation is left alone, since flipping
+// one clause of it would not flip the whole. No parsing, no dictionary: word lists of English
 // auxiliaries and negations only. Does not decide the new sentence's sentiment (the caller does).
 #pragma once
 #include <optional>

@@ -194,40 +194,6 @@ TEST(Distill, NegationPairsTakeMirroredTargetsFromThePlainMember) {
   EXPECT_EQ(data::read_dataset(o.out_dir + "/train.jsonl").examples.size(), r.reviews + r.spans + r.negations);
 }
 
-// A sentence whose target would contradict its review (a positive sentence in a negative review:
-// its negation did not carry the sentiment) gives no pair; consistent ones do.
-TEST(Distill, NegationPairsAgainstTheirReviewAreDropped) {
-  const char* pos[] = {"great", "wonderful", "good", "fun"};
-  const char* neg[] = {"bad", "awful", "terrible", "boring"};
-  std::string rows;
-  auto contradicts = [](int i) { return i % 10 == 1; };  // a negative review praising the movie
-  for (int i = 0; i < 200; ++i) {
-    const bool p = i % 2 == 0, praise = p || contradicts(i);
-    const std::string movie = "The movie was " + std::string(praise ? pos[(i / 2) % 4] : neg[(i / 2) % 4]) + " on day " +
-                              std::to_string(i) + ".";
-    ASSERT_TRUE(negate_sentence(movie)) << movie;
-    rows += "{\"text\": \"" + movie + " The acting was " + (p ? pos[(i / 2) % 4] : neg[(i / 2) % 4]) +
-            " and the plot was " + (p ? "good" : "bad") + ".\", \"label\": \"" + (p ? "POSITIVE" : "NEGATIVE") + "\"}\n";
-  }
-  DistillDataOptions o = small_options("distill_neg_review");
-  o.data = write("distill_neg_review.jsonl", rows);
-  o.negation_pairs = 1;
-  make_distill_data(o);
-  size_t consistent = 0, contradicting = 0;
-  std::istringstream lines(read_file(o.out_dir + "/train.jsonl"));
-  for (std::string line; std::getline(lines, line);) {
-    auto j = nlohmann::json::parse(line);
-    const std::string text = j["text"];
-    if (j["kind"] != "negation" || text.find(" not ") != std::string::npos) continue;  // the sentences as written
-    const int day = std::stoi(text.substr(text.find("day ") + 4));
-    const double p = j["probs"]["POSITIVE"];
-    EXPECT_EQ(p > 0.5, day % 2 == 0) << text << " " << p;
-    (contradicts(day) ? contradicting : consistent)++;
-  }
-  EXPECT_GT(consistent, 100u);
-  EXPECT_EQ(contradicting, 0u);
-}
-
 TEST(Suite, ReadsCasesAndScoresEachCapability) {
   const std::string path = write("suite.jsonl",
                                  "{\"id\": \"a\", \"capability\": \"short\", \"text\": \"good\", \"label\": \"POSITIVE\"}\n"
