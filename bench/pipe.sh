@@ -29,7 +29,7 @@ for p in paths[: int(sys.argv[2])]:
 PY
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-rate() {  # name command...: runs it on the input, prints a table row
+rate() {  # name command...: runs it on the input into $out/name.jsonl, prints "reviews/s seconds"
   local name=$1; shift
   local t0 t1
   t0=$(date +%s.%N)
@@ -66,3 +66,8 @@ print("Starting a process (a one-text predict, 3 runs): %s s, peak RSS %s MB" %
       (" / ".join(r[0] for r in rows), " / ".join(str(round(int(r[1]) / 1024)) for r in rows)))'
 } | tee "$report"
 echo "saved $report"
+# A split that changed the output is a failure, not a figure.
+if grep -q "| NO |" "$report"; then
+  echo "bench/pipe.sh: an output differs from the single process's (see $report)" >&2
+  exit 1
+fi
