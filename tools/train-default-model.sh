@@ -23,7 +23,9 @@
 # schedule below (VOCAB, DIM, LAYERS, HEADS, HIDDEN, PRE_EPOCHS, PRE_LEN, FT_EPOCHS, FT_LEN,
 # FREEZE), distillation (SPANS, UNSUP_LIMIT, LABEL_WEIGHT, NGRAM_WEIGHT, NEGATION_PAIRS a text;
 # TF_TEACHER=0 for the n-gram teacher alone; STUDENT_INIT=encoder|teacher: what the student starts
-# from, STUDENT_LR; SHORT_ROUND=1 and SHORT_LR for the short-text round),
+# from, STUDENT_LR; SHORT_ROUND=1 and SHORT_LR for the short-text round; SHORT_FROM=init skips
+# stage 6 and runs the short round from what STUDENT_INIT names, SHORT_FROM=student (default) from
+# stage 6's student),
 # DISTILL=0 for the previous recipe (stage 4's model is the result).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,6 +71,12 @@ STUDENT_LR=${STUDENT_LR:-3e-4}
 NEGATION_PAIRS=${NEGATION_PAIRS:-0}
 SHORT_ROUND=${SHORT_ROUND:-0}
 SHORT_LR=${SHORT_LR:-5e-5}
+SHORT_FROM=${SHORT_FROM:-student}
+case "$SHORT_FROM" in
+  student) ;;
+  init) [ "$SHORT_ROUND" = 1 ] || { echo "train-default-model: SHORT_FROM=init needs SHORT_ROUND=1" >&2; exit 2; } ;;
+  *) echo "train-default-model: SHORT_FROM must be student or init, not '$SHORT_FROM'" >&2; exit 2 ;;
+esac
 [ -f "$unsup_archive" ] || UNSUP=0
 
 stage "1/7 data"
@@ -132,14 +140,19 @@ if [ "${DISTILL:-1}" = 1 ]; then
       --spans "$SPANS" --label-weight "$LABEL_WEIGHT" --ngram-weight "$NGRAM_WEIGHT" --eval-data "$work/aclImdb/test" \
       -o "$work/distill" "${t_arg[@]}" | tee "$work/distill.json"
   fi
-  stage "6/7 student: fine-tuning the $STUDENT_INIT on the distillation data"
   student_base=$encoder
   [ "$STUDENT_INIT" = teacher ] && student_base=$work/teacher
-  finetune "$student_base" "$work/distill/train.jsonl" "$work/student" "$STUDENT_LR" \
-    --eval-data "$work/distill/validation.jsonl"
-  result=$work/student
+  if [ "$SHORT_FROM" = student ]; then
+    stage "6/7 student: fine-tuning the $STUDENT_INIT on the distillation data"
+    finetune "$student_base" "$work/distill/train.jsonl" "$work/student" "$STUDENT_LR" \
+      --eval-data "$work/distill/validation.jsonl"
+    result=$work/student
+  else
+    stage "6/7 skipped (SHORT_FROM=init: the short round starts from the $STUDENT_INIT)"
+    result=$student_base
+  fi
   if [ "$SHORT_ROUND" = 1 ]; then
-    stage "6b/7 the student again: short texts ($NEGATION_PAIRS negation pairs a text, spans) and a quarter of the whole texts"
+    stage "6b/7 short round from $(basename "$result"): short texts ($NEGATION_PAIRS negation pairs a text, spans) and a quarter of the whole texts"
     # The same texts and targets as stage 5 (same seed and teachers), plus the negation pairs.
     if [ ! -f "$work/distill-short/teacher_report.json" ]; then
       "$senti" distill-data --data "$work/aclImdb/train" "${unsup_args[@]}" "${teacher_args[@]}" --spans "$SPANS" \
@@ -151,7 +164,7 @@ if [ "${DISTILL:-1}" = 1 ]; then
         "$work/distill-short/train.jsonl" >"$work/distill-short/short.jsonl.tmp"
       mv "$work/distill-short/short.jsonl.tmp" "$work/distill-short/short.jsonl"
     fi
-    finetune "$work/student" "$work/distill-short/short.jsonl" "$work/student-short" "$SHORT_LR" \
+    finetune "$result" "$work/distill-short/short.jsonl" "$work/student-short" "$SHORT_LR" \
       --eval-data "$work/distill-short/validation.jsonl"
     result=$work/student-short
   fi
