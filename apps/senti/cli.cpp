@@ -44,7 +44,7 @@ void add_model_options(CLI::App& cmd, ModelOptions& m, bool reading_only) {
   cmd.add_option("--dtype", m.dtype,
                  "Compute type of the linear layers, chosen at load: f32, bf16 (1.5-1.9x f32's speed measured on an "
                  "AVX512-BF16 CPU), int8 (weights per channel, activations per token; 1.6-3.2x with VNNI), auto (the "
-                 "fastest this CPU runs natively). The model file is unchanged; see README, --dtype")
+                 "fastest this CPU runs natively). Without AVX-512, bf16 runs as f32. The model file is unchanged; see README, --dtype")
       ->check(CLI::IsMember({"f32", "bf16", "int8", "auto"}))
       ->capture_default_str();
 }

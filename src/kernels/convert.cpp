@@ -24,15 +24,16 @@ void to_bf16(const float* a, int64_t rows, int64_t cols, int64_t ld, uint16_t* o
   }
 }
 
-void quantize_rows_s8(const float* w, int64_t rows, int64_t cols, int8_t* q, float* scale) {
+void quantize_rows_s8(const float* w, int64_t rows, int64_t cols, int8_t* q, float* scale, int levels) {
+  const float top = static_cast<float>(std::clamp(levels, 1, 127));
   for (int64_t r = 0; r < rows; ++r) {
     const float* src = w + r * cols;
     float mx = 0.f;
     for (int64_t c = 0; c < cols; ++c) mx = std::max(mx, std::fabs(src[c]));
-    const float s = mx > 0.f ? mx / 127.f : 1.f;
+    const float s = mx > 0.f ? mx / top : 1.f;
     scale[r] = s;
     for (int64_t c = 0; c < cols; ++c)
-      q[r * cols + c] = static_cast<int8_t>(std::clamp(std::nearbyint(src[c] / s), -127.f, 127.f));
+      q[r * cols + c] = static_cast<int8_t>(std::clamp(std::nearbyint(src[c] / s), -top, top));
   }
 }
 

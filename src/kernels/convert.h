@@ -11,9 +11,10 @@ namespace senti::kernels {
 // (rows * cols) as bf16, rounded to nearest even.
 void to_bf16(const float* a, int64_t rows, int64_t cols, int64_t ld, uint16_t* out);
 
-// Weights: each row r of w (rows, cols) as s8 with scale[r] = max|w_r| / 127, so that
-// w_r ≈ scale[r] · q_r; q in [-127, 127] (never -128). An all-zero row gets scale 1.
-void quantize_rows_s8(const float* w, int64_t rows, int64_t cols, int8_t* q, float* scale);
+// Weights: each row r of w (rows, cols) as s8 with scale[r] = max|w_r| / levels, so that
+// w_r ≈ scale[r] · q_r; q in [-levels, levels] (never -128). An all-zero row gets scale 1.
+// levels 127 uses all of s8; 63 (7 bits) keeps u8·s8 pair sums inside 16 bits (see linear.h).
+void quantize_rows_s8(const float* w, int64_t rows, int64_t cols, int8_t* q, float* scale, int levels = 127);
 
 // Activations: each row r of x (rows, cols) as u8 with its own scale and zero point, so that
 // x_r ≈ scale[r] · (q_r − zero_point[r]). The range always contains 0 (which is exact).

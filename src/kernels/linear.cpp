@@ -83,17 +83,36 @@ bool compute_type_supported(ComputeType t) {
   return true;
 }
 
+bool compute_type_available(ComputeType t) {
+  if (t == ComputeType::kF32) return true;
+  auto probe = [](ComputeType type) {
+    const MatmulTypes mt = matmul_types(type);
+    try {
+      const memory::desc src({32, 64}, mt.src, tag::ab), w({64, 64}, mt.weights, tag::any), dst({32, 64}, mt.dst, tag::ab);
+      dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, w, dst), engine());
+      return true;
+    } catch (const dnnl::error&) {
+      return false;
+    }
+  };
+  static const bool bf16 = probe(ComputeType::kBf16), int8 = probe(ComputeType::kInt8);
+  return t == ComputeType::kBf16 ? bf16 : int8;
+}
+
 ComputeType best_compute_type() {
   if (compute_type_supported(ComputeType::kInt8)) return ComputeType::kInt8;
   if (compute_type_supported(ComputeType::kBf16)) return ComputeType::kBf16;
   return ComputeType::kF32;
 }
 
-int64_t padded_rows(int64_t m) { return m <= 64 ? m : (m + 31) / 32 * 32; }
+int64_t padded_rows(int64_t m) {
+  const int64_t quantum = m <= 96 ? 12 : 48;
+  return std::max<int64_t>(1, (m + quantum - 1) / quantum) * quantum;
+}
 
 namespace {
-// int8 runs the product in blocks of this many rows (a multiple of 32, so padded_rows keeps it).
-constexpr int64_t kInt8RowBlock = 256;
+// int8 runs the product in blocks of this many rows (a multiple of 48, so padded_rows keeps it).
+constexpr int64_t kInt8RowBlock = 240;
 }  // namespace
 
 struct Linear::Impl {
@@ -192,7 +211,10 @@ Linear::Linear(const Tensor& weight, const Tensor& bias, ComputeType type) : imp
   if (type == ComputeType::kInt8) {
     std::vector<int8_t> q(static_cast<size_t>(s.in * s.out));
     s.weight_scale.resize(static_cast<size_t>(s.out));
-    quantize_rows_s8(weight.data(), s.out, s.in, q.data(), s.weight_scale.data());
+    // Without VNNI, oneDNN's u8·s8 product adds pairs in saturating 16 bits: 7-bit weights keep
+    // 2·255·63 inside them (full s8 weights gave logits off by more than 1 on AVX2).
+    const int levels = compute_type_supported(ComputeType::kInt8) ? 127 : 63;
+    quantize_rows_s8(weight.data(), s.out, s.in, q.data(), s.weight_scale.data(), levels);
     s.weight_sum.assign(static_cast<size_t>(s.out), 0);
     for (int64_t o = 0; o < s.out; ++o)
       for (int64_t k = 0; k < s.in; ++k) s.weight_sum[o] += q[o * s.in + k];

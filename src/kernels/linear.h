@@ -3,7 +3,8 @@
 //   f32   the weight packed as f32; bias, activation and residual fused in oneDNN's epilogue.
 //   bf16  the weight packed as bf16; x is rounded to bf16 on the way in; f32 accumulation and
 //         results, the same fused epilogue.
-//   int8  the weight quantized once, symmetric per output channel (s8, one scale per row of W);
+//   int8  the weight quantized once, symmetric per output channel (s8, one scale per row of W;
+//         7 bits on CPUs without VNNI, whose u8·s8 instruction sums pairs in saturating 16 bits);
 //         each row of x quantized on the fly to u8 with its own scale and zero point (so a row's
 //         result never depends on the other rows of the batch); u8·s8 products accumulate in
 //         s32; one vectorized pass dequantizes, adds the bias and applies the activation or the
@@ -39,9 +40,17 @@ std::optional<ComputeType> parse_compute_type(std::string_view name);
 ComputeType best_compute_type();
 // Whether this CPU has the instructions the type needs to be fast (f32: always).
 bool compute_type_supported(ComputeType t);
+// Whether oneDNN can run the type on this CPU at all, fast or not: probed once, by building a
+// small matrix product of that type. f32 and int8 run everywhere oneDNN does; bf16 needs
+// AVX-512 (the oneDNN Debian ships has no bf16 products for AVX2-only CPUs). A type that is
+// supported is always available; an unavailable one makes Linear (and the bf16 attention) throw.
+bool compute_type_available(ComputeType t);
 
-// Row counts are rounded up so that few primitives serve every batch: exact up to 64, then to
-// a multiple of 32. Buffers passed to forward() must hold padded_rows(m) rows.
+// Row counts are rounded up, to a multiple of 12 up to 96 rows and of 48 beyond: few primitives
+// serve every batch, and a row's f32 result never depends on how many rows share the product.
+// (oneDNN's AVX2 sgemm works in tiles of 6 rows and sums a tail of 1-3 rows in another order,
+// and a single row takes a matrix-vector path: the last bits of a text's score would then depend
+// on its batch.) Buffers passed to forward() must hold padded_rows(m) rows.
 int64_t padded_rows(int64_t m);
 
 class Linear {

@@ -63,11 +63,15 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& dir, const LoadO
   kernels::set_num_threads(threads);
   impl->pool = std::make_unique<ThreadPool>(threads);
   impl->threads = threads;
-  const auto type = kernels::parse_compute_type(options.dtype);
+  auto type = kernels::parse_compute_type(options.dtype);
   if (!type)
     fail(ErrorCode::kInvalidArgument, "unknown dtype '" + options.dtype + "' (expected f32, bf16, int8 or auto)");
   if (options.dtype == "auto") log::info(std::string("dtype auto: ") + kernels::compute_type_name(*type));
-  if (!kernels::compute_type_supported(*type))
+  if (!kernels::compute_type_available(*type)) {  // answer in f32 rather than not at all
+    log::warn(std::string("dtype ") + kernels::compute_type_name(*type) +
+              ": this CPU cannot run it (oneDNN's bf16 matrix products need AVX-512); running f32 instead");
+    type = kernels::ComputeType::kF32;
+  } else if (!kernels::compute_type_supported(*type))
     log::warn(std::string("dtype ") + kernels::compute_type_name(*type) +
               ": this CPU lacks the instructions that make it fast (AVX512-BF16 for bf16, VNNI for int8); it will run, slowly");
   impl->model = model::DistilBert::load(dir, *type);

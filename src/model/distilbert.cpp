@@ -83,6 +83,14 @@ DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w, ke
 
 DistilBert::DistilBert(DistilBertConfig config, const io::SafetensorsFile& w, const LayerComputeTypes& types)
     : config_(std::move(config)), types_(types) {
+  // The reduced-precision types run attention in bf16 where this CPU can, else in f32.
+  if (types_.attention != kernels::ComputeType::kF32 && !kernels::compute_type_available(kernels::ComputeType::kBf16))
+    types_.attention = kernels::ComputeType::kF32;
+  for (kernels::ComputeType t : {types_.qkv, types_.attention_out, types_.ffn1, types_.ffn2, types_.pre_classifier})
+    if (!kernels::compute_type_available(t))
+      fail(ErrorCode::kUnsupported, std::string("compute type ") + kernels::compute_type_name(t) +
+                                        " is not available on this CPU (oneDNN's bf16 matrix products need AVX-512); "
+                                        "load the model in f32 or int8");
   const int64_t D = config_.dim, H = config_.hidden_dim, V = config_.vocab_size, P = config_.max_position_embeddings;
   const std::string p = encoder_prefix(w);
   if (!w.tensors().empty()) weights_dtype_ = io::dtype_name(w.tensors().begin()->second.dtype);

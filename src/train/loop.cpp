@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "kernels/dense.h"
+#include "kernels/linear.h"
 #include "train/checkpoint.h"
 #include "train/ranks.h"
 #include "util/error.h"
@@ -15,6 +17,15 @@ namespace senti::train {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
+
+bool use_training_precision(bool bf16) {
+  if (bf16 && !kernels::compute_type_available(kernels::ComputeType::kBf16)) {
+    log::warn("--bf16: this CPU cannot run bf16 matrix products (oneDNN needs AVX-512 for them); training in f32");
+    bf16 = false;
+  }
+  kernels::set_training_matmul(bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
+  return bf16;
+}
 
 json step_to_json(const StepRecord& s) {
   return {{"step", s.step}, {"loss", s.loss}, {"lr", s.lr}, {"tokens_per_s", s.tokens_per_s}};

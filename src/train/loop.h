@@ -117,6 +117,11 @@ LoopOptions loop_options(const TaskOptions& o, size_t batches_per_epoch, const s
 LoopResult run_training_loop(model::TrainableDistilBert& model, AdamW& opt, Objective& objective,
                              const LoopOptions& options, LoopState& state);
 
+// Sets the kernels' matrix-product precision for a run: bf16 when asked for and this CPU runs it,
+// else f32, with a warning when bf16 was asked for (so a --bf16 command line, or a checkpoint
+// made with it, still trains on a CPU without AVX-512). Returns whether bf16 is in use.
+bool use_training_precision(bool bf16);
+
 nlohmann::json step_to_json(const StepRecord& s);
 StepRecord step_from_json(const nlohmann::json& j);
 

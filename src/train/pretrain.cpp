@@ -9,7 +9,6 @@
 #include <random>
 
 #include "data/text_source.h"
-#include "kernels/dense.h"
 #include "kernels/runtime.h"
 #include "model/trainable.h"
 #include "text/tokenizer.h"
@@ -226,7 +225,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
   check_options(o);
   const int threads = resolve_threads(o.threads);
   kernels::set_num_threads(threads);
-  kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
+  use_training_precision(o.bf16);
   ThreadPool pool(threads);
   fs::create_directories(o.out_dir);
 

@@ -10,7 +10,6 @@
 #include <random>
 
 #include "io/safetensors.h"
-#include "kernels/dense.h"
 #include "kernels/runtime.h"
 #include "model/config.h"
 #include "model/truncation.h"
@@ -478,7 +477,7 @@ TrainResult train(const TrainOptions& o) {
   if (o.base_model.empty()) fail(ErrorCode::kInvalidArgument, "no base model given (a checkpoint folder to fine-tune)");
   const int threads = resolve_threads(o.threads);
   kernels::set_num_threads(threads);
-  kernels::set_training_matmul(o.bf16 ? kernels::MatmulPrecision::kBf16 : kernels::MatmulPrecision::kF32);
+  use_training_precision(o.bf16);
   ThreadPool pool(threads);
   const Ranks& ranks = Ranks::world();
   prepare_out_dir(o);

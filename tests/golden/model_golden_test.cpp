@@ -13,6 +13,7 @@
 #include "senti/classifier.h"
 #include "test_util.h"
 #include "text/tokenizer.h"
+#include "util/error.h"
 
 using nlohmann::json;
 
@@ -101,6 +102,17 @@ TEST_P(ReducedPrecisionGolden, Bf16AndInt8LogitsStayCloseToPyTorch) {
   auto ids = g["input_ids"].get<std::vector<std::vector<int32_t>>>();
   ASSERT_FALSE(ids.empty()) << "the fixture holds no cases";
   for (auto type : {senti::kernels::ComputeType::kBf16, senti::kernels::ComputeType::kInt8}) {
+    if (!senti::kernels::compute_type_available(type)) {  // bf16 on a CPU without AVX-512: a clear refusal
+      try {
+        senti::model::DistilBert::load(model_dir(name), type);
+        ADD_FAILURE() << "loading in an unavailable compute type should fail";
+      } catch (const senti::Error& e) {
+        EXPECT_EQ(e.code(), senti::ErrorCode::kUnsupported) << e.what();
+      }
+      std::printf("  %-12s %-5s not available on this CPU: refused with a clear error\n", name.c_str(),
+                  senti::kernels::compute_type_name(type));
+      continue;
+    }
     auto model = senti::model::DistilBert::load(model_dir(name), type);
     ASSERT_TRUE(model->has_classifier()) << name;
     const bool bf16 = type == senti::kernels::ComputeType::kBf16;

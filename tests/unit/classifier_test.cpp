@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "io/safetensors.h"
+#include "kernels/linear.h"
 #include "kernels/runtime.h"
 #include "model/trainable.h"
 #include "senti/classifier.h"
@@ -55,6 +56,25 @@ TEST(Classifier, BatchEqualsSingleAndKeepsOrder) {
 // The thread count is a per-thread OpenMP setting: a forward pass on a thread other than the
 // loader's (the server's batcher, a Python thread) must still run with the Classifier's count,
 // not every hardware thread (two 1-thread servers on two cores each ran 2 spinning threads).
+// --dtype bf16 on a CPU whose oneDNN cannot run it (no AVX-512): the classifier answers in f32,
+// says so in its info, and gives f32's numbers; where bf16 runs, it runs bf16.
+TEST(Classifier, Bf16FallsBackToF32WhereThisCpuCannotRunIt) {
+  auto f32 = Classifier::load(fixture("tiny-2label"), {.threads = 1});
+  auto bf16 = Classifier::load(fixture("tiny-2label"), {.threads = 1, .dtype = "bf16"});
+  const bool available = kernels::compute_type_available(kernels::ComputeType::kBf16);
+  EXPECT_EQ(bf16->info().compute_dtype, available ? "bf16" : "f32");
+  const std::vector<std::string_view> texts = {"a good movie", "the plot was boring"};
+  const auto a = f32->logits(texts), b = bf16->logits(texts);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    for (size_t l = 0; l < a[i].size(); ++l) {
+      if (!available) {
+        EXPECT_EQ(a[i][l], b[i][l]) << i << " " << l;
+      }
+      EXPECT_NEAR(a[i][l], b[i][l], 0.05) << i << " " << l;
+    }
+}
+
 TEST(Classifier, AnotherThreadRunsWithTheClassifiersThreadCount) {
   auto clf = Classifier::load(fixture("tiny-2label"), {.threads = 3});
   int seen = -1;

@@ -49,6 +49,40 @@ TEST(Kernels, LinearMatchesTheReferenceForEveryEpilogueAndRowCount) {
   }
 }
 
+// A row's f32 result has the same bits whatever the number of rows beside it (batched equals
+// single, to the bit, on every CPU: AVX2's sgemm sums tails of 1-3 rows in another order, which
+// padded_rows keeps out of the way). Shapes of the shipped model and of the test fixtures.
+TEST(Kernels, LinearRowResultsDoNotDependOnTheRowCount) {
+  for (auto [in, out] : {std::pair<int64_t, int64_t>{256, 768}, {36, 108}, {1024, 256}, {36, 3}}) {
+    auto w = randn(in * out, 5, 0.2f), b = randn(out, 6);
+    Linear lin(tensor({out, in}, w), tensor({out}, b));
+    const int64_t all = 300;
+    auto x = randn(padded_rows(all) * in, 7);
+    std::vector<float> want(padded_rows(all) * out);
+    lin.forward(x.data(), all, want.data());
+    for (int64_t m : {1, 2, 3, 5, 7, 8, 13, 32, 45, 97, 200}) {
+      std::vector<float> y(padded_rows(m) * out);
+      lin.forward(x.data(), m, y.data());
+      for (int64_t i = 0; i < m * out; ++i)
+        ASSERT_EQ(y[i], want[i]) << in << "x" << out << " m=" << m << " row " << i / out << " col " << i % out;
+    }
+  }
+}
+
+// What this CPU can run, and how the probe relates to the speed check.
+TEST(Kernels, ComputeTypesAvailableHereAreKnown) {
+  EXPECT_TRUE(compute_type_available(ComputeType::kF32));
+  EXPECT_TRUE(compute_type_available(ComputeType::kInt8));  // oneDNN runs u8·s8 on any x86-64 it supports
+  for (ComputeType t : {ComputeType::kF32, ComputeType::kBf16, ComputeType::kInt8})
+    if (compute_type_supported(t)) {
+      EXPECT_TRUE(compute_type_available(t)) << compute_type_name(t);
+    }
+  EXPECT_TRUE(compute_type_available(best_compute_type()));
+  std::printf("  bf16 %s on this CPU\n", compute_type_available(ComputeType::kBf16) ? "available" : "not available");
+  for (int64_t m : {1, 11, 12, 13, 96, 97, 240, 241})
+    EXPECT_TRUE(padded_rows(m) >= m && padded_rows(m) % 12 == 0 && (m <= 96 || padded_rows(m) % 48 == 0)) << m;
+}
+
 namespace {
 double norm_rel_error(const float* y, const float* ref, int64_t n) {
   double d = 0, r = 0;
@@ -68,6 +102,10 @@ TEST(Kernels, LinearInBf16AndInt8StaysCloseToTheExactProduct) {
   const int64_t in = 96, out = 80;
   auto w = randn(in * out, 11, 0.2f), b = randn(out, 12);
   for (ComputeType type : {ComputeType::kBf16, ComputeType::kInt8}) {
+    if (!compute_type_available(type)) {
+      std::printf("  %s: not available on this CPU (needs AVX-512), not checked here\n", compute_type_name(type));
+      continue;
+    }
     Linear lin(tensor({out, in}, w), tensor({out}, b), type);
     EXPECT_EQ(lin.compute_type(), type);
     const double tolerance = type == ComputeType::kBf16 ? 8e-3 : 2e-2;
@@ -153,6 +191,7 @@ TEST(Kernels, ErfApproxIsAccurate) {
 }
 
 TEST(Kernels, Bf16DenseLayersMatchF32WithinBf16Rounding) {
+  if (!compute_type_available(ComputeType::kBf16)) GTEST_SKIP() << "bf16 is not available on this CPU (needs AVX-512)";
   // Forward and backward (dx, dW, db), with strided input/output rows as Q/K/V use them, in
   // bf16 mixed precision against f32: relative error of a few bf16 ulps (2^-8) of the norm.
   const int64_t m = 37, in = 48, out = 40, ldx = 64, ldy = 3 * out;
@@ -215,6 +254,7 @@ TEST(Kernels, SoftmaxAndLayerNormMatchDirectFormulas) {
 // The bf16 attention of the reduced-precision compute types against the f32 one, on sequences
 // of several lengths (each length builds its own cached primitives): within bf16 rounding.
 TEST(Kernels, Bf16AttentionStaysCloseToF32Attention) {
+  if (!compute_type_available(ComputeType::kBf16)) GTEST_SKIP() << "bf16 is not available on this CPU (needs AVX-512)";
   const int64_t dim = 48, heads = 4;
   std::vector<SequenceSpan> seqs = {{0, 5}, {5, 1}, {6, 33}, {39, 17}};
   const int64_t T = 56;

@@ -9,6 +9,8 @@
 #include "io/safetensors.h"
 #include "senti/classifier.h"
 #include "test_util.h"
+#include "kernels/linear.h"
+#include "train/loop.h"
 #include "train/trainer.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -126,6 +128,12 @@ TEST(Trainer, OneHotSoftTargetsTrainExactlyAsHardLabels) {
   o.data = with_soft_targets(hard_data, 0.6, "soft.jsonl");
   train::train(o);
   EXPECT_NE(read_file(a + "/model.safetensors"), read_file(c + "/model.safetensors"));
+}
+
+// --bf16 where this CPU cannot run bf16 products trains in f32 (with a warning), not a crash.
+TEST(Trainer, Bf16TrainingFallsBackToF32WhereThisCpuCannotRunIt) {
+  EXPECT_EQ(train::use_training_precision(true), kernels::compute_type_available(kernels::ComputeType::kBf16));
+  EXPECT_FALSE(train::use_training_precision(false));
 }
 
 TEST(Trainer, ParsesFreezePolicies) {
