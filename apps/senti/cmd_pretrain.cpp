@@ -44,6 +44,10 @@ Action register_pretrain(CLI::App& app) {
   cmd->add_option("--warmup-ratio", o.warmup_ratio, "Fraction of steps with linear warmup, then linear decay")->capture_default_str();
   cmd->add_option("--max-grad-norm", o.max_grad_norm, "Gradient clipping (0 = off)")->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed for initialization, held-out texts, order, masks and dropout")->capture_default_str();
+  cmd->add_option("--validation-seed", o.validation_seed, "Seed of the held-out texts and their validation masks "
+                                                         "(-1 = --seed): a later piece with a new --seed and the first "
+                                                         "piece's validation seed reports a comparable validation loss")
+      ->capture_default_str();
   cmd->add_option("--save-steps", o.save_steps, "Checkpoint for --resume every N steps (and after each epoch)")->capture_default_str();
   cmd->add_option("--max-steps", o.max_steps, "Stop after N optimizer steps (0 = all); continue later with --resume")->capture_default_str();
   add_max_time_option(*cmd, o.max_seconds);

@@ -149,12 +149,12 @@ ElectraValidation ElectraObjective::validate() {
   for (size_t i = 0; i < val_.ids.size(); i += 64) {
     std::vector<size_t> idx;
     for (size_t k = i; k < std::min(val_.ids.size(), i + 64); ++k) idx.push_back(k);
-    const model::TrainBatch masked = masker_.batch(val_, idx, o_.seed);  // fixed masks
+    const model::TrainBatch masked = masker_.batch(val_, idx, validation_seed(o_));  // fixed masks
     model::Activations ga;
     const double gl = gen_->forward(masked, model::PassMode::kEval, 0, ga);
     gen_total += gl * static_cast<double>(ga.mlm_rows.size());
     masked_n += ga.mlm_rows.size();
-    model::TrainBatch replaced = replace(masked, idx, val_, ga, mix_seed(o_.seed, i));
+    model::TrainBatch replaced = replace(masked, idx, val_, ga, mix_seed(validation_seed(o_), i));
     replaced.loss_weight = 1.0;
     model::Activations da;
     const double dl = disc_.forward(replaced, model::PassMode::kEval, 0, da);

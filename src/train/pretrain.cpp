@@ -57,6 +57,10 @@ MaskedWindow mask_for_mlm(const std::vector<int32_t>& ids, const std::vector<boo
   return w;
 }
 
+uint64_t validation_seed(const PretrainOptions& o) {
+  return o.validation_seed >= 0 ? static_cast<uint64_t>(o.validation_seed) : o.seed;
+}
+
 namespace {
 
 // Mean loss over the validation windows' masked tokens, with masks fixed by the seed.
@@ -85,6 +89,7 @@ std::string fingerprint(const PretrainOptions& o) {
   // Keys added since: written only when they differ from the old behaviour, so earlier
   // checkpoints still resume.
   if (o.steps > 0) j["steps"] = o.steps;
+  if (o.validation_seed >= 0 && static_cast<uint64_t>(o.validation_seed) != o.seed) j["validation_seed"] = o.validation_seed;
   if (o.objective == PretrainObjective::kElectra) {
     j["objective"] = "electra";
     j["generator_layers"] = o.generator_layers;
@@ -111,7 +116,7 @@ class MlmObjective : public WindowObjective {
 
   bool end_epoch(LoopState& s, double train_seconds) override {
     const auto t0 = Clock::now();
-    const double vl = validation_loss(model_, val_, masker_, o_.seed);
+    const double vl = validation_loss(model_, val_, masker_, validation_seed(o_));
     const double seconds = train_seconds + std::chrono::duration<double>(Clock::now() - t0).count();
     s.epochs.push_back({{"epoch", s.epoch + 1}, {"step", s.step}, {"seconds", seconds},
                         {"validation_loss", std::isnan(vl) ? json(nullptr) : json(vl)},
@@ -190,7 +195,7 @@ Masker make_masker(const PretrainOptions& o, const text::Tokenizer& tok, const s
 // Every text of the data, a fraction held out (chosen by seed), cut into windows.
 void read_windows(const PretrainOptions& o, const text::Tokenizer& tok, ThreadPool& pool, Windows& train, Windows& val) {
   std::vector<std::string> train_texts, val_texts;
-  std::mt19937_64 split_rng(o.seed ^ 0x5eed5eedull);
+  std::mt19937_64 split_rng(validation_seed(o) ^ 0x5eed5eedull);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   for (const auto& path : o.data)
     data::for_each_text(path, [&](std::string_view text, const std::string&) {

@@ -36,6 +36,10 @@ struct PretrainOptions {
   double warmup_ratio = 0.06;
   double max_grad_norm = 1.0;
   uint64_t seed = 42;
+  // The held-out texts and their fixed validation masks; -1 = seed. A later piece of pretraining
+  // given a new seed (new order, masks, dropout) and the old validation seed reports a
+  // validation loss comparable with the earlier piece's.
+  int64_t validation_seed = -1;
   int64_t save_steps = 500;
   int64_t max_steps = 0;              // stop after N optimizer steps (0 = all epochs)
   double max_seconds = 0;  // stop after this much training in this run, resumable (0 = no limit)
@@ -52,6 +56,9 @@ struct PretrainOptions {
   int64_t generator_layers = 0, generator_hidden_dim = 0;
   double rtd_weight = 50.0;
 };
+
+// The seed of the held-out texts and validation masks: validation_seed, or seed when it is -1.
+uint64_t validation_seed(const PretrainOptions& o);
 
 struct PretrainResult {
   int64_t steps = 0;
