@@ -210,13 +210,14 @@ void read_windows(const PretrainOptions& o, const text::Tokenizer& tok, ThreadPo
 }
 
 // pretrain_metrics.json (every step, every epoch) and pretrain_args.json (the options and the data's size).
-void write_records(const PretrainOptions& o, const LoopState& s, const std::string& fp, int threads,
+void write_records(const PretrainOptions& o, const LoopState& s, const std::string& fp, int threads, bool bf16,
                    const Windows& train, const Windows& val) {
   json steps = json::array();
   for (const auto& st : s.steps) steps.push_back(step_to_json(st));
   write_file_atomic(o.out_dir + "/pretrain_metrics.json", json{{"steps", steps}, {"epochs", s.epochs}}.dump() + "\n");
   json args = json::parse(fp);
   args["threads"] = threads;
+  args["matrix_products"] = bf16 ? "bf16" : "f32";  // what ran: --bf16 falls back to f32 without AVX-512
   args["train_windows"] = train.ids.size();
   args["validation_windows"] = val.ids.size();
   args["train_tokens"] = train.tokens;
@@ -230,7 +231,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
   check_options(o);
   const int threads = resolve_threads(o.threads);
   kernels::set_num_threads(threads);
-  use_training_precision(o.bf16);
+  const bool bf16 = use_training_precision(o.bf16);
   ThreadPool pool(threads);
   fs::create_directories(o.out_dir);
 
@@ -295,7 +296,7 @@ PretrainResult pretrain(const PretrainOptions& o) {
     result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
     return result;
   }
-  write_records(o, s, fp, threads, train, val);
+  write_records(o, s, fp, threads, bf16, train, val);
   result.finished = true;
   result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
   return result;

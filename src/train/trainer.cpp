@@ -477,7 +477,7 @@ TrainResult train(const TrainOptions& o) {
   if (o.base_model.empty()) fail(ErrorCode::kInvalidArgument, "no base model given (a checkpoint folder to fine-tune)");
   const int threads = resolve_threads(o.threads);
   kernels::set_num_threads(threads);
-  use_training_precision(o.bf16);
+  const bool bf16 = use_training_precision(o.bf16);
   ThreadPool pool(threads);
   const Ranks& ranks = Ranks::world();
   prepare_out_dir(o);
@@ -542,6 +542,7 @@ TrainResult train(const TrainOptions& o) {
                   {"warmup steps", std::to_string(loop.warmup_steps)}, {"weight decay", std::to_string(o.adam.weight_decay)},
                   {"frozen", freeze.describe()}, {"frozen-activation cache", cache ? "on (bf16)" : "off"},
                   {"trainable parameters", std::to_string(trainable) + " of " + std::to_string(total_params)},
+                  {"matrix products", bf16 ? "bf16 operands, f32 accumulation" : "f32"},
                   {"seed", std::to_string(o.seed)}, {"threads", std::to_string(threads)}};
   write_file_atomic(o.out_dir + "/report.html", render_report(run));
   json metrics;
@@ -551,6 +552,7 @@ TrainResult train(const TrainOptions& o) {
   write_file_atomic(o.out_dir + "/training_metrics.json", metrics.dump() + "\n");
   json args = json::parse(fingerprint);
   args["threads"] = threads;
+  args["matrix_products"] = bf16 ? "bf16" : "f32";  // what ran: --bf16 falls back to f32 without AVX-512
   args["early_stopping"] = o.early_stopping;
   args["metric"] = metric_name(o.metric);
   write_file_atomic(o.out_dir + "/training_args.json", args.dump(2) + "\n");

@@ -11,11 +11,13 @@
 #include <random>
 
 #include "io/safetensors.h"
+#include "kernels/linear.h"
 #include "model/distilbert.h"
 #include "model/trainable.h"
 #include "test_util.h"
 #include "train/electra.h"
 #include "text/tokenizer.h"
+#include "train/loop.h"
 #include "train/optimizer.h"
 #include "train/pretrain.h"
 #include "util/error.h"
@@ -259,6 +261,17 @@ TEST(Pretrain, ValidationSeedKeepsTheHeldOutTextsAcrossSeeds) {
   EXPECT_EQ(a.validation_loss, b.validation_loss);
   EXPECT_EQ(a.validation_loss, c.validation_loss);  // -1 means --seed
   EXPECT_NE(a.validation_loss, d.validation_loss);
+  // The args record what the matrix products ran in: --bf16 is f32 where this CPU cannot run bf16.
+  nlohmann::json args = nlohmann::json::parse(std::ifstream(work + "/a/out/pretrain_args.json"));
+  EXPECT_EQ(args["matrix_products"], "f32");
+  EXPECT_EQ(args["validation_seed"], 7);
+  train::PretrainOptions e = options(work + "/e", corpus);
+  e.steps = 1;
+  e.bf16 = true;
+  ASSERT_TRUE(train::pretrain(e).finished);
+  args = nlohmann::json::parse(std::ifstream(e.out_dir + "/pretrain_args.json"));
+  EXPECT_EQ(args["matrix_products"], kernels::compute_type_available(kernels::ComputeType::kBf16) ? "bf16" : "f32");
+  train::use_training_precision(false);
   std::filesystem::remove_all(work);
 }
 
