@@ -19,7 +19,8 @@
 #   ARCHIVE   aclImdb-labeled.tar.gz (default ../shared/data/aclImdb-labeled.tar.gz); the
 #             unlabeled reviews are read from aclImdb-unsup.tar.gz beside it (UNSUP=0: without)
 #   WORK_DIR  scratch folder (default /tmp/senti-default)
-# Environment: THREADS (default: all), BF16=0 for f32 matrix products, the model's shape and
+# Environment: THREADS (default: all), BF16=0 for f32 matrix products (without AVX-512 senti trains
+# in f32 anyway, with a warning), the model's shape and
 # schedule below (VOCAB, DIM, LAYERS, HEADS, HIDDEN, PRE_EPOCHS, PRE_LEN, FT_EPOCHS, FT_LEN,
 # FREEZE), distillation (SPANS, UNSUP_LIMIT, LABEL_WEIGHT, NGRAM_WEIGHT, NEGATION_PAIRS a text;
 # TF_TEACHER=0 for the n-gram teacher alone; STUDENT_INIT=encoder|teacher: what the student starts
