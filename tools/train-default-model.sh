@@ -10,7 +10,8 @@
 #      targets from the teacher ensemble (a cross-fitted word n-gram model + the teacher);
 #   6. the student: fine-tuning the pretrained encoder on the distillation data; then (SHORT_ROUND=1)
 #      once more on the same data with negation pairs added (NEGATION_PAIRS sentences a text, each
-#      with its negation), all its short texts and a quarter of its whole texts;
+#      with its negation), all its short texts and a quarter of its whole texts; with several
+#      SEEDS, one such round a seed and their weights' mean (a model soup) as the result;
 #   7. F16 weights, evaluation on all 25,000 test reviews and on the behavioural suite;
 #      copied to models/default (INSTALL=0 leaves it alone).
 # Every stage resumes: rerun the script after an interruption and finished stages are skipped,
@@ -26,7 +27,7 @@
 # TF_TEACHER=0 for the n-gram teacher alone; STUDENT_INIT=encoder|teacher: what the student starts
 # from, STUDENT_LR; SHORT_ROUND=1 and SHORT_LR for the short-text round; SHORT_FROM=init skips
 # stage 6 and runs the short round from what STUDENT_INIT names, SHORT_FROM=student (default) from
-# stage 6's student),
+# stage 6's student; SEED, default 42, or SEEDS="42 43 ...": one short round a seed, averaged),
 # DISTILL=0 for the previous recipe (stage 4's model is the result).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,6 +74,8 @@ NEGATION_PAIRS=${NEGATION_PAIRS:-0}
 SHORT_ROUND=${SHORT_ROUND:-0}
 SHORT_LR=${SHORT_LR:-5e-5}
 SHORT_FROM=${SHORT_FROM:-student}
+SEED=${SEED:-42}
+SEEDS=${SEEDS:-$SEED}
 case "$SHORT_FROM" in
   student) ;;
   init) [ "$SHORT_ROUND" = 1 ] || { echo "train-default-model: SHORT_FROM=init needs SHORT_ROUND=1" >&2; exit 2; } ;;
@@ -121,7 +124,7 @@ finetune() {  # base data out lr [extra args]: one fine-tuning run of the recipe
   shift 4
   if [ ! -f "$out/eval_results.json" ] || [ ! -f "$out/training_metrics.json" ]; then
     "$senti" train -m "$base" --data "$data" -o "$out" --epochs "$FT_EPOCHS" --max-length "$FT_LEN" \
-      --truncation head+tail -b 32 --lr "$lr" --freeze "$FREEZE" --save-steps 100 --resume "${t_arg[@]}" \
+      --truncation head+tail -b 32 --lr "$lr" --freeze "$FREEZE" --seed "$SEED" --save-steps 100 --resume "${t_arg[@]}" \
       "${bf16_arg[@]}" "$@" | tee "$out.json"
   fi
 }
@@ -165,9 +168,23 @@ if [ "${DISTILL:-1}" = 1 ]; then
         "$work/distill-short/train.jsonl" >"$work/distill-short/short.jsonl.tmp"
       mv "$work/distill-short/short.jsonl.tmp" "$work/distill-short/short.jsonl"
     fi
-    finetune "$result" "$work/distill-short/short.jsonl" "$work/student-short" "$SHORT_LR" \
-      --eval-data "$work/distill-short/validation.jsonl"
+    # One run a seed (the first in student-short, the others in student-short-sSEED); with several,
+    # the result is their weights' mean, a model soup (senti convert -m A -m B).
+    members=()
+    for s in $SEEDS; do
+      out=$work/student-short
+      [ ${#members[@]} -gt 0 ] && out=$work/student-short-s$s
+      [ ${#members[@]} -gt 0 ] && stage "6b/7 short round, seed $s"
+      SEED=$s finetune "$result" "$work/distill-short/short.jsonl" "$out" "$SHORT_LR" \
+        --eval-data "$work/distill-short/validation.jsonl"
+      members+=(-m "$out")
+    done
     result=$work/student-short
+    if [ ${#members[@]} -gt 2 ]; then
+      stage "6c/7 model soup: the mean of the short rounds' weights (seeds $SEEDS)"
+      "$senti" convert "${members[@]}" -o "$work/soup" --dtype f32
+      result=$work/soup
+    fi
   fi
 fi
 

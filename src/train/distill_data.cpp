@@ -149,20 +149,29 @@ namespace {
 const std::vector<std::string> kLabels = {"NEGATIVE", "POSITIVE"};
 
 // What a text is, which decides who scores it and where it goes.
-// A negation pair: a sentence of a text (kNegationSource) and its negation (kNegation).
-enum Kind { kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kValidationSpan, kEval, kNegationSource, kNegation };
+// A negation pair: a sentence of a text (kNegationSource) and its negation (kNegation), and the
+// words ahead of the negation site (kNegationPrefix: scored, never written out).
+enum Kind {
+  kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kValidationSpan, kEval, kNegationSource, kNegation,
+  kNegationPrefix
+};
 bool is_span(Kind k) {
-  return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan || k == kNegationSource || k == kNegation;
+  return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan || k == kNegationSource || k == kNegation ||
+         k == kNegationPrefix;
 }
+constexpr size_t kNoPrefix = static_cast<size_t>(-1);
 
 struct Item {
   std::string text;
   Kind kind;
   int label;  // -1 when unknown; a span of a labelled review: the review's label
   int fold;   // the n-gram models that score it (-1: those trained on every fold)
-  // kNegation: the sentence it negates, and whether a negation was added to it (else removed).
+  // kNegation: the sentence it negates, whether a negation was added to it (else removed), and
+  // the item of the words ahead of the negation site (kNoPrefix when there are none; the next
+  // item is an empty text, whose score is the baseline that those words lean away from).
   size_t source = 0;
   bool added = false;
+  size_t prefix = kNoPrefix;
 };
 
 // Up to `pairs` sentences of a text that negate_sentence can flip, chosen by seed, each with its
@@ -176,8 +185,15 @@ void push_negation_pairs(std::vector<Item>& items, std::string_view text, int fo
   for (size_t i = 0; i < sentences.size() && made < pairs; ++i) {
     auto n = negate_sentence(sentences[i]);
     if (!n) continue;
+    const size_t source = items.size();
     items.push_back({std::string(sentences[i]), kNegationSource, -1, fold});
-    items.push_back({std::move(n->text), kNegation, -1, fold, items.size() - 1, n->added});
+    size_t prefix = kNoPrefix;
+    if (!n->before.empty()) {  // the words ahead of the negation, then an empty text: the teacher's baseline
+      prefix = items.size();
+      items.push_back({std::move(n->before), kNegationPrefix, -1, fold});
+      items.push_back({std::string(), kNegationPrefix, -1, fold});
+    }
+    items.push_back({std::move(n->text), kNegation, -1, fold, source, n->added, prefix});
     ++made;
   }
 }
@@ -315,26 +331,36 @@ std::vector<TeacherScore> score_kind(const std::vector<Item>& items, Kind kind,
 // spans, by span_label_weight). A negation pair takes its targets from the teacher's answer for
 // the member without a negation, which a word n-gram teacher reads well (it reads "not
 // disappointed" as negative): that member keeps its own target, the other gets it mirrored
-// (negated_target). A pair whose plain member the teacher is unsure of is dropped (NaN).
+// (negated_target). A pair is dropped (NaN) when the teacher is unsure of its plain member, or
+// when the words ahead of the negation already lean one way: then the sentiment sits outside what
+// the negation governs ("A dull film I would never watch again" stays negative without "never").
 std::vector<double> targets(const DistillDataOptions& o, const std::vector<Item>& items, const std::vector<double>& z) {
   constexpr double kMinConfidence = 0.2;  // |P - 0.5| of the plain member for a pair to be kept
+  constexpr double kMaxPrefixLean = 0.1;  // |P(words ahead of the negation) - P(empty text)|, at most
   std::vector<double> p(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     p[i] = sigmoid(z[i]);
     if (items[i].kind == kReview) p[i] = o.label_weight * items[i].label + (1 - o.label_weight) * p[i];
     if (items[i].kind == kSpan) p[i] = o.span_label_weight * items[i].label + (1 - o.span_label_weight) * p[i];
   }
+  size_t dropped_prefix = 0, dropped_unsure = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].kind != kNegation) continue;
     const size_t plain = items[i].added ? items[i].source : i, negated = items[i].added ? i : items[i].source;
     const double pp = sigmoid(z[plain]);
-    if (std::abs(pp - 0.5) < kMinConfidence) {
+    const size_t pre = items[i].prefix;
+    const bool prefix_leans = pre != kNoPrefix && std::abs(sigmoid(z[pre]) - sigmoid(z[pre + 1])) > kMaxPrefixLean;
+    if (std::abs(pp - 0.5) < kMinConfidence || prefix_leans) {
       p[plain] = p[negated] = std::nan("");
+      ++(prefix_leans ? dropped_prefix : dropped_unsure);
       continue;
     }
     p[plain] = pp;
     p[negated] = negated_target(pp, true);
   }
+  if (dropped_prefix + dropped_unsure > 0)
+    log::info("negation pairs dropped: " + std::to_string(dropped_unsure) + " with an unsure plain member, " +
+              std::to_string(dropped_prefix) + " whose words ahead of the negation lean one way");
   return p;
 }
 
@@ -346,7 +372,7 @@ void write_outputs(const DistillDataOptions& o, const std::vector<Item>& items, 
   const std::vector<double> target = targets(o, items, z);
   for (size_t i = 0; i < items.size(); ++i) {
     const Item& it = items[i];
-    if (it.kind == kEval || it.kind == kValidationSpan || std::isnan(target[i])) continue;
+    if (it.kind == kEval || it.kind == kValidationSpan || it.kind == kNegationPrefix || std::isnan(target[i])) continue;
     if (it.kind == kValidation) {
       val_out += line({{"text", it.text}, {"label", kLabels[static_cast<size_t>(it.label)]}});
       ++r.validation;

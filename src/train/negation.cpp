@@ -72,6 +72,13 @@ const std::unordered_set<std::string> kSentenceAdverbs = {"also", "probably", "d
 const std::unordered_set<std::string> kClauseWords = {"but",    "although", "though", "however", "yet",  "unless",
                                                       "if",     "because",  "while",  "whereas", "except", "and",
                                                       "or",     "when",     "until",  "since",   "than", "despite"};
+// Words that open a relative or complement clause after the sentence's start ("a film that I would
+// never watch"): the negation would sit in the inner clause, which need not carry the sentiment.
+const std::unordered_set<std::string> kInnerClauseWords = {"that", "which", "who", "whom", "whose", "where"};
+// After a negation, words that make it an intensifier: "never been so bored", "never seen such a
+// mess", "can't recommend it enough", "never better": removing the negation does not flip these.
+const std::unordered_set<std::string> kEmphatic = {"so",   "such", "ever",  "enough", "more",
+                                                   "less", "better", "worse", "best",  "worst"};
 
 bool is_contracted_copula(const std::string& core) {  // "it's", "they're", "i'm"
   for (const char* suffix : {"'s", "'re", "'m"}) {
@@ -125,6 +132,7 @@ std::optional<Negated> negate_sentence(std::string_view sentence) {
     const std::string next = i + 1 < words.size() ? words[i + 1].core : "";
     const bool negated_next = next == "not" || next == "never";
     if (kOtherNegations.count(c) || kClauseWords.count(c)) return std::nullopt;
+    if (i > 0 && kInnerClauseWords.count(c)) return std::nullopt;
     if (c == "not" || c == "never") {
       const std::string prev = i > 0 ? words[i - 1].core : "";
       const bool after_aux = kAuxiliaries.count(prev) || kPerfect.count(prev) || is_contracted_copula(prev);
@@ -147,10 +155,14 @@ std::optional<Negated> negate_sentence(std::string_view sentence) {
     if (sites > 1) return std::nullopt;
   }
   if (sites != 1) return std::nullopt;
+  if (kind != Site::kAddAfter)
+    for (size_t i = at + 1; i < words.size(); ++i)
+      if (kEmphatic.count(words[i].core)) return std::nullopt;
 
   std::vector<std::string> out;
   for (const auto& w : words) out.push_back(w.raw);
   Negated r;
+  for (size_t i = 0; i < at; ++i) r.before += (i ? " " : "") + words[i].raw;
   if (kind == Site::kAddAfter) {
     if (words[at].core == "can") {
       out[at] = replace_core(words[at], "cannot");

@@ -1,5 +1,5 @@
-// The senti binary as a user runs it: exit codes, --help, --version, tokenize, vocab, predict
-// and explain.
+// The senti binary as a user runs it: exit codes, --help, --version, tokenize, vocab, predict,
+// explain and convert.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,7 +11,9 @@
 #include <sstream>
 #include <sys/wait.h>
 
+#include "io/safetensors.h"
 #include "test_util.h"
+#include "util/file.h"
 
 namespace {
 struct Result {
@@ -364,5 +366,49 @@ TEST(Cli, PredictIsAPipeStage) {
   std::stringstream split;
   split << std::ifstream(work + "/split.out").rdbuf();
   EXPECT_EQ(split.str(), one.out) << "split over 2 processes differs from one process";
+  std::system(("rm -rf " + work).c_str());
+}
+
+// `senti convert`: other dtypes with the config's torch_dtype, and the mean of several models
+// (a model soup) checked tensor by tensor against the inputs; mismatched models are refused.
+TEST(Cli, ConvertWritesDtypesAndAveragesModels) {
+  const std::string model = senti::test::source_dir() + "/tests/fixtures/models/odd-3label";
+  const std::string work = ::testing::TempDir() + "/cli_convert";
+  std::system(("rm -rf " + work).c_str());
+  ASSERT_EQ(run("convert -q -m " + model + " -o " + work + "/f16 --dtype f16").code, 0);
+  EXPECT_EQ(nlohmann::json::parse(senti::read_file(work + "/f16/config.json"))["torch_dtype"], "float16");
+  EXPECT_EQ(senti::read_file(work + "/f16/vocab.txt"), senti::read_file(model + "/vocab.txt"));
+  ASSERT_EQ(run("convert -q -m " + model + " -o " + work + "/f32 --dtype f32").code, 0);
+  // The mean of a model and itself is the model, bit for bit.
+  ASSERT_EQ(run("convert -q -m " + model + " -m " + model + " -o " + work + "/self --dtype f32").code, 0);
+  EXPECT_EQ(senti::read_file(work + "/self/model.safetensors"), senti::read_file(work + "/f32/model.safetensors"));
+  // The mean of the model and its F16 copy (their configs differ only in torch_dtype).
+  Result r = run("convert -m " + model + " -m " + work + "/f16 -o " + work + "/soup --dtype f32");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(stderr_text().find("the mean of 2 models"), std::string::npos) << stderr_text();
+  auto a = senti::io::SafetensorsFile::open(model + "/model.safetensors");
+  auto b = senti::io::SafetensorsFile::open(work + "/f16/model.safetensors");
+  auto soup = senti::io::SafetensorsFile::open(work + "/soup/model.safetensors");
+  ASSERT_EQ(soup->tensors().size(), a->tensors().size());
+  size_t differing = 0;
+  for (const auto& [name, entry] : a->tensors()) {
+    const senti::Tensor x = a->load_f32(name, entry.shape), y = b->load_f32(name, entry.shape),
+                        m = soup->load_f32(name, entry.shape);
+    for (int64_t k = 0; k < x.numel(); ++k) {
+      ASSERT_FLOAT_EQ(m.data()[k], (x.data()[k] + y.data()[k]) / 2) << name << "[" << k << "]";
+      differing += x.data()[k] != y.data()[k];
+    }
+  }
+  EXPECT_GT(differing, 100u);  // F16 rounding moved most weights: the mean is not a copy
+  // Another architecture, or another vocabulary: refused as a usage error, naming the file that differs.
+  r = run("convert -m " + model + " -m " + senti::test::source_dir() + "/tests/fixtures/models/tiny-2label -o " + work + "/bad");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(stderr_text().find("config.json differs"), std::string::npos) << stderr_text();
+  std::system(("cp -r " + work + "/f16 " + work + "/vocab && echo extra >> " + work + "/vocab/vocab.txt").c_str());
+  r = run("convert -m " + model + " -m " + work + "/vocab -o " + work + "/bad");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(stderr_text().find("vocab.txt differs"), std::string::npos) << stderr_text();
+  EXPECT_EQ(run("convert -m " + model + " -m " + work + "/f16 -o " + work + "/f16").code, 2);  // --out is an input
+  EXPECT_EQ(run("convert -m /nonexistent -o " + work + "/missing").code, 1);
   std::system(("rm -rf " + work).c_str());
 }

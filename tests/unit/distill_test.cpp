@@ -194,6 +194,35 @@ TEST(Distill, NegationPairsTakeMirroredTargetsFromThePlainMember) {
   EXPECT_EQ(data::read_dataset(o.out_dir + "/train.jsonl").examples.size(), r.reviews + r.spans + r.negations);
 }
 
+TEST(Distill, NegationPairsAreDroppedWhenTheWordsAheadOfTheNegationLeanOneWay) {
+  // Each review's first sentence carries its sentiment ahead of the verb ("Great actors were in
+  // it."); the second carries it after ("The plot was great."). Only the second kind is negated.
+  const char* pos[] = {"great", "wonderful", "good", "fun"};
+  const char* neg[] = {"bad", "awful", "terrible", "boring"};
+  std::string s;
+  for (int i = 0; i < 200; ++i) {
+    const bool p = i % 2 == 0;
+    const char* w = p ? pos[i % 4] : neg[i % 4];
+    s += std::string("{\"text\": \"") + (char)std::toupper(w[0]) + (w + 1) + " actors were in it. The plot was " + w +
+         ". I saw it on day " + std::to_string(i) + ".\", \"label\": \"" + (p ? "POSITIVE" : "NEGATIVE") + "\"}\n";
+  }
+  DistillDataOptions o = small_options("distill_neg_prefix");
+  o.data = write("distill_neg_prefix.jsonl", s);
+  o.negation_pairs = 3;
+  DistillDataResult r = make_distill_data(o);
+  size_t plot = 0;
+  std::istringstream lines(read_file(o.out_dir + "/train.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j["kind"] != "negation") continue;
+    const std::string text = j["text"];
+    EXPECT_EQ(text.find("actors were"), std::string::npos) << text;  // the prefix leans: dropped
+    plot += text.find("The plot was") != std::string::npos;
+  }
+  EXPECT_GT(plot, 20u);  // "The plot was" leans neither way: its pairs are kept
+  EXPECT_EQ(plot, r.negations);
+}
+
 TEST(Suite, ReadsCasesAndScoresEachCapability) {
   const std::string path = write("suite.jsonl",
                                  "{\"id\": \"a\", \"capability\": \"short\", \"text\": \"good\", \"label\": \"POSITIVE\"}\n"

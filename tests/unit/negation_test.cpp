@@ -49,6 +49,13 @@ TEST(Negation, FlipsTheOneSiteKeepingCaseAndPunctuation) {
     EXPECT_EQ(n->text, c.out);
     EXPECT_EQ(n->added, c.added) << c.in;
   }
+  // A relative word at the start is a subject, and an intensifier before an added negation stays.
+  EXPECT_EQ(negated("That was fun."), "That was not fun.");
+  EXPECT_EQ(negated("It is so good."), "It is not so good.");
+  // The words ahead of the site: the subject, or nothing when the sentence starts with it.
+  EXPECT_EQ(negate_sentence("The awful sequel is long.")->before, "The awful sequel");
+  EXPECT_EQ(negate_sentence("I didn't like it.")->before, "I");
+  EXPECT_EQ(negate_sentence("Not recommended.")->before, "");
   // Negating and removing again gives the sentence back.
   EXPECT_EQ(negated(negated("The acting is superb.").c_str()), "The acting is superb.");
 }
@@ -70,6 +77,13 @@ TEST(Negation, LeavesAloneWhatOneFlipWouldNotNegate) {
            "Great.",
            "",
            "The film was not what I had hoped.",         // two sites
+           "A dull film that I would never watch again.",  // the negation is in an inner clause
+           "It is a show which I will never forget.",
+           "The actor who plays him is not convincing.",
+           "I have never been so bored in a cinema.",    // the negation intensifies
+           "I have never seen such a mess.",
+           "I can't recommend it enough.",
+           "It has never looked better.",
        })
     EXPECT_FALSE(negate_sentence(s)) << s << " -> " << negated(s);
   std::string long_sentence = "It is";
