@@ -35,6 +35,10 @@ Action register_distill_data(CLI::App& app) {
   cmd->add_option("--ngram-weight", o.ngram_weight, "The n-gram teacher's share of the ensemble's log-odds (1 without --teacher)")->capture_default_str();
   cmd->add_option("--label-weight", o.label_weight, "A labelled review's target: this much of its label, the rest the teacher's")->capture_default_str();
   cmd->add_option("--span-label-weight", o.span_label_weight, "A labelled review's span: this much of the review's label, the rest the teacher's")->capture_default_str();
+  cmd->add_option("--span-temperature", o.span_temperature,
+                  "A span's or negation pair's target is sigmoid(teacher log-odds / T): below 1 sharpens the span "
+                  "teacher's answers, which are calibrated to the review's label and sit near 0.5 on short texts")
+      ->capture_default_str();
   cmd->add_option("--spans", o.spans_per_text, "Spans cut from each text")->capture_default_str();
   cmd->add_option("--validation-fraction", o.validation_fraction, "Labelled reviews held out (validation.jsonl, teacher calibration)")->capture_default_str();
   cmd->add_option("--folds", o.folds, "Cross-fitting folds of the n-gram teacher")->capture_default_str();

@@ -337,9 +337,12 @@ std::vector<TeacherScore> score_kind(const std::vector<Item>& items, Kind kind,
 std::vector<double> targets(const DistillDataOptions& o, const std::vector<Item>& items, const std::vector<double>& z) {
   constexpr double kMinConfidence = 0.2;  // |P - 0.5| of the plain member for a pair to be kept
   constexpr double kMaxPrefixLean = 0.1;  // |P(words ahead of the negation) - P(empty text)|, at most
+  // A span's target is sharpened by the span temperature: the span teacher is calibrated to the
+  // review's label, which a short text says little about, so its answers sit near 0.5.
+  auto sharp = [&](size_t i) { return sigmoid(is_span(items[i].kind) ? z[i] / o.span_temperature : z[i]); };
   std::vector<double> p(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    p[i] = sigmoid(z[i]);
+    p[i] = sharp(i);
     if (items[i].kind == kReview) p[i] = o.label_weight * items[i].label + (1 - o.label_weight) * p[i];
     if (items[i].kind == kSpan) p[i] = o.span_label_weight * items[i].label + (1 - o.span_label_weight) * p[i];
   }
@@ -355,8 +358,8 @@ std::vector<double> targets(const DistillDataOptions& o, const std::vector<Item>
       ++(prefix_leans ? dropped_prefix : dropped_unsure);
       continue;
     }
-    p[plain] = pp;
-    p[negated] = negated_target(pp, true);
+    p[plain] = sharp(plain);
+    p[negated] = negated_target(p[plain], true);
   }
   if (dropped_prefix + dropped_unsure > 0)
     log::info("negation pairs dropped: " + std::to_string(dropped_unsure) + " with an unsure plain member, " +
@@ -402,6 +405,8 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
   if (!(o.ngram_weight >= 0 && o.ngram_weight <= 1) || !(o.label_weight >= 0 && o.label_weight <= 1) ||
       !(o.span_label_weight >= 0 && o.span_label_weight <= 1))
     fail(ErrorCode::kInvalidArgument, "the n-gram, label and span-label weights must lie in [0, 1]");
+  if (!(o.span_temperature > 0 && std::isfinite(o.span_temperature)))
+    fail(ErrorCode::kInvalidArgument, "the span temperature must be a positive number");
   fs::create_directories(o.out_dir);
   data::Dataset train_ds, val_ds;
   data::split_validation(data::read_dataset(o.data, kLabels), o.validation_fraction, o.seed, train_ds, val_ds);

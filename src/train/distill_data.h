@@ -28,6 +28,9 @@ struct DistillDataOptions {
   double label_weight = 0.5;           // a whole labelled review's target: this much of its label,
                                        // the rest the teacher's
   double span_label_weight = 0;        // a labelled review's span: this much of the review's label
+  double span_temperature = 1;         // a span's or negation pair's target: sigmoid(teacher log-odds
+                                       // / this); below 1 sharpens (pairs are kept or dropped on the
+                                       // unsharpened answer)
   int spans_per_text = 4;
   bool unlabeled_whole = true;         // unlabeled texts themselves, besides their spans
   int negation_pairs = 0;              // per text, up to this many of its sentences and their

@@ -223,6 +223,52 @@ TEST(Distill, NegationPairsAreDroppedWhenTheWordsAheadOfTheNegationLeanOneWay) {
   EXPECT_EQ(plot, r.negations);
 }
 
+TEST(Distill, SpanTemperatureSharpensShortTextTargetsOnly) {
+  // The same data at temperature 1 and 0.5: each span's log-odds doubles, a review's target stays,
+  // and the same negation pairs are kept (they are chosen on the unsharpened answer).
+  auto lines_of = [](const std::string& dir) {
+    std::vector<nlohmann::json> out;
+    std::istringstream lines(read_file(dir + "/train.jsonl"));
+    for (std::string line; std::getline(lines, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  };
+  DistillDataOptions o = small_options("distill_t1");
+  o.negation_pairs = 2;
+  make_distill_data(o);
+  const auto plain = lines_of(o.out_dir);
+  o.out_dir = ::testing::TempDir() + "/distill_t05_out";
+  o.span_temperature = 0.5;
+  make_distill_data(o);
+  const auto sharp = lines_of(o.out_dir);
+  ASSERT_EQ(plain.size(), sharp.size());
+  auto logit = [](double p) { return std::log(p / (1 - p)); };
+  size_t spans = 0, reviews = 0, pairs = 0;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    ASSERT_EQ(plain[i]["text"], sharp[i]["text"]);
+    ASSERT_EQ(plain[i]["kind"], sharp[i]["kind"]);
+    const double p1 = plain[i]["probs"]["POSITIVE"], p2 = sharp[i]["probs"]["POSITIVE"];
+    if (plain[i]["kind"] == "span") {
+      if (p1 > 1e-6 && p1 < 1 - 1e-6) {
+        EXPECT_NEAR(logit(p2), 2 * logit(p1), 1e-3 * (1 + std::abs(logit(p1))));
+      }
+      ++spans;
+    } else if (plain[i]["kind"] == "review") {
+      EXPECT_DOUBLE_EQ(p1, p2);
+      ++reviews;
+    } else if (plain[i]["kind"] == "negation") {
+      EXPECT_GE(std::abs(p2 - 0.5) + 1e-9, std::abs(p1 - 0.5)) << plain[i]["text"];  // never less sure
+      ++pairs;
+    }
+  }
+  EXPECT_GT(spans, 100u);
+  EXPECT_GT(reviews, 100u);
+  EXPECT_GT(pairs, 20u);
+  for (double t : {0.0, -1.0, std::nan("")}) {
+    o.span_temperature = t;
+    EXPECT_THROW(make_distill_data(o), Error) << t;
+  }
+}
+
 TEST(Suite, ReadsCasesAndScoresEachCapability) {
   const std::string path = write("suite.jsonl",
                                  "{\"id\": \"a\", \"capability\": \"short\", \"text\": \"good\", \"label\": \"POSITIVE\"}\n"
