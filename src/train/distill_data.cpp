@@ -160,6 +160,8 @@ bool is_span(Kind k) {
          k == kNegationPrefix;
 }
 constexpr size_t kNoPrefix = static_cast<size_t>(-1);
+// The item of the empty text scored by the n-gram models of a fold (gather_items puts them first).
+size_t baseline_item(int fold) { return static_cast<size_t>(fold + 1); }
 
 struct Item {
   std::string text;
@@ -167,8 +169,8 @@ struct Item {
   int label;  // -1 when unknown; a span of a labelled review: the review's label
   int fold;   // the n-gram models that score it (-1: those trained on every fold)
   // kNegation: the sentence it negates, whether a negation was added to it (else removed), and
-  // the item of the words ahead of the negation site (kNoPrefix when there are none; the next
-  // item is an empty text, whose score is the baseline that those words lean away from).
+  // the item of the words ahead of the negation site (kNoPrefix when there are none). Those words
+  // are compared with the empty text of the same fold, item fold + 1 (baseline_item).
   size_t source = 0;
   bool added = false;
   size_t prefix = kNoPrefix;
@@ -188,10 +190,9 @@ void push_negation_pairs(std::vector<Item>& items, std::string_view text, int fo
     const size_t source = items.size();
     items.push_back({std::string(sentences[i]), kNegationSource, -1, fold});
     size_t prefix = kNoPrefix;
-    if (!n->before.empty()) {  // the words ahead of the negation, then an empty text: the teacher's baseline
+    if (!n->before.empty()) {  // the words ahead of the negation
       prefix = items.size();
       items.push_back({std::move(n->before), kNegationPrefix, -1, fold});
-      items.push_back({std::string(), kNegationPrefix, -1, fold});
     }
     items.push_back({std::move(n->text), kNegation, -1, fold, source, n->added, prefix});
     ++made;
@@ -202,6 +203,8 @@ void push_negation_pairs(std::vector<Item>& items, std::string_view text, int fo
 // and their spans, held-out reviews and their spans, and the evaluation data.
 std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset& train_ds, const data::Dataset& val_ds) {
   std::vector<Item> items;
+  if (o.negation_pairs > 0)  // the empty text of each fold (-1 first): the baseline of a pair's prefix
+    for (int f = -1; f < o.folds; ++f) items.push_back({std::string(), kNegationPrefix, -1, f});
   std::mt19937_64 rng(o.seed ^ 0xd15711ull);
   std::vector<int> fold_of(train_ds.examples.size());
   for (size_t i = 0; i < fold_of.size(); ++i) fold_of[i] = static_cast<int>(i % static_cast<size_t>(o.folds));
@@ -352,7 +355,8 @@ std::vector<double> targets(const DistillDataOptions& o, const std::vector<Item>
     const size_t plain = items[i].added ? items[i].source : i, negated = items[i].added ? i : items[i].source;
     const double pp = sigmoid(z[plain]);
     const size_t pre = items[i].prefix;
-    const bool prefix_leans = pre != kNoPrefix && std::abs(sigmoid(z[pre]) - sigmoid(z[pre + 1])) > kMaxPrefixLean;
+    const bool prefix_leans =
+        pre != kNoPrefix && std::abs(sigmoid(z[pre]) - sigmoid(z[baseline_item(items[pre].fold)])) > kMaxPrefixLean;
     if (std::abs(pp - 0.5) < kMinConfidence || prefix_leans) {
       p[plain] = p[negated] = std::nan("");
       ++(prefix_leans ? dropped_prefix : dropped_unsure);
