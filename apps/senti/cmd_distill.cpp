@@ -45,7 +45,8 @@ Action register_distill_data(CLI::App& app) {
   cmd->add_option("--ngram-max-n", o.ngram.max_n, "Word n-grams 1..N")->capture_default_str();
   cmd->add_option("--ngram-l2", o.ngram.l2, "L2 strength of the n-gram logistic regression")->capture_default_str();
   cmd->add_option("--ngram-epochs", o.ngram.epochs, "SGD epochs of the n-gram logistic regression")->capture_default_str();
-  cmd->add_option("--eval-data", o.eval_data, "Labelled data to report each teacher's accuracy on (never written out)");
+  cmd->add_option("--eval-data", o.eval_data, "Labelled data to report each teacher's accuracy on, and each text's P(POSITIVE) from every teacher in "
+                  "eval_scores.jsonl (never written to the training data)");
   cmd->add_option("-o,--out", o.out_dir, "Output folder: train.jsonl, validation.jsonl, teacher_report.json")->required();
   cmd->add_option("--seed", o.seed, "Seed for the split, folds and spans")->capture_default_str();
   cmd->add_flag("--no-progress", a->no_progress, "No progress bar");

@@ -400,6 +400,18 @@ void write_outputs(const DistillDataOptions& o, const std::vector<Item>& items, 
   write_file_atomic(o.out_dir + "/train.jsonl", train_out);
   write_file_atomic(o.out_dir + "/validation.jsonl", val_out);
 }
+// Each evaluation text with every teacher's P(POSITIVE), to see where the teachers go wrong.
+void write_eval_scores(const std::string& path, const std::vector<Item>& items,
+                       const std::vector<std::pair<std::string, const std::vector<double>*>>& teachers) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].kind != kEval) continue;
+    json j = {{"text", items[i].text}, {"label", kLabels[static_cast<size_t>(items[i].label)]}};
+    for (const auto& [name, z] : teachers) j["p_positive"][name] = sigmoid((*z)[i]);
+    out += j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  }
+  write_file_atomic(path, out);
+}
 }  // namespace
 
 DistillDataResult make_distill_data(const DistillDataOptions& o) {
@@ -439,6 +451,7 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
   r.validation_span_scores = score_kind(items, kValidationSpan, teachers);
   teachers.insert(teachers.begin() + 1, {"ngram-span", &z_ngram_span});
   r.eval_scores = score_kind(items, kEval, teachers);
+  if (!o.eval_data.empty()) write_eval_scores(o.out_dir + "/eval_scores.jsonl", items, teachers);
   write_outputs(o, items, z_ens, r);
   write_file_atomic(o.out_dir + "/teacher_report.json", r.to_json() + "\n");
   return r;

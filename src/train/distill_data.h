@@ -39,7 +39,8 @@ struct DistillDataOptions {
   double validation_fraction = 0.04;   // labelled reviews held out (validation + calibration)
   int folds = 5;                       // cross-fitting of the n-gram teacher
   NgramTeacherOptions ngram;
-  std::string eval_data;               // labelled data to report the teachers' accuracy on
+  std::string eval_data;               // labelled data to report the teachers' accuracy on, and
+                                       // each text's scores (eval_scores.jsonl)
   std::string out_dir;                 // writes train.jsonl, validation.jsonl, teacher_report.json
   uint64_t seed = 42;
   int threads = 0;

@@ -155,6 +155,25 @@ TEST(Distill, WritesSoftTargetsThatTrainingReadsBack) {
   }
   EXPECT_EQ(data::read_dataset(o.out_dir + "/validation.jsonl").examples.size(), 20u);
   EXPECT_TRUE(file_exists(o.out_dir + "/teacher_report.json"));
+  EXPECT_FALSE(file_exists(o.out_dir + "/eval_scores.jsonl"));
+  // With evaluation data: each text's scores, whose accuracy is the one reported.
+  o.eval_data = write("distill_eval.jsonl", synthetic(40));
+  o.out_dir += "_eval";
+  r = make_distill_data(o);
+  std::istringstream lines(read_file(o.out_dir + "/eval_scores.jsonl"));
+  std::map<std::string, size_t> right;
+  size_t n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    auto j = nlohmann::json::parse(line);
+    ASSERT_EQ(j["p_positive"].size(), 3u) << line;  // ngram, ngram-span, ensemble
+    for (const auto& [name, p] : j["p_positive"].items()) {
+      ASSERT_TRUE(p.get<double>() >= 0 && p.get<double>() <= 1) << line;
+      right[name] += (p.get<double>() > 0.5) == (j["label"] == "POSITIVE");
+    }
+  }
+  ASSERT_EQ(n, 40u);
+  ASSERT_EQ(r.eval_scores.size(), 3u);
+  for (const auto& t : r.eval_scores) EXPECT_NEAR(t.accuracy, right[t.name] / 40.0, 1e-9) << t.name;
   o.data = write("distill_bad.jsonl", "{\"text\": \"x\", \"label\": \"NEUTRAL\"}\n");
   EXPECT_THROW(make_distill_data(o), Error);
 }
