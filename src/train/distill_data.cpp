@@ -14,6 +14,7 @@
 #include "data/text_source.h"
 #include "senti/classifier.h"
 #include "train/checkpoint.h"
+#include "train/lexicon.h"
 #include "train/negation.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -287,6 +288,33 @@ void score_ngram(const DistillDataOptions& o, const std::vector<Item>& items, st
   }
 }
 
+// The lexicon's score of each span-like item, added to the n-gram log-odds z (and z_span, the
+// span model's, of kEval items) with the weight and shift that fit the held-out spans best
+// given the n-gram log-odds: the lexicon decides where the n-grams know nothing.
+void add_lexicon(const std::string& path, const std::vector<Item>& items, std::vector<double>& z,
+                 std::vector<double>& z_span) {
+  const PolarityLexicon lex = PolarityLexicon::load(path);
+  std::vector<double> score(items.size(), 0.0), x, offset;
+  std::vector<int> y;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!is_span(items[i].kind) && items[i].kind != kEval) continue;
+    score[i] = lex.score(items[i].text);
+    if (items[i].kind == kValidationSpan) {
+      x.push_back(score[i]);
+      offset.push_back(z[i]);
+      y.push_back(items[i].label);
+    }
+  }
+  if (x.empty()) fail(ErrorCode::kInvalidArgument, "--lexicon needs held-out spans to fit its weight (spans a text > 0)");
+  const Platt fit = fit_platt(x, y, offset);
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (is_span(items[i].kind)) z[i] += fit(score[i]);
+    if (items[i].kind == kEval) z_span[i] += fit(score[i]);
+  }
+  log::info("lexicon " + path + ": " + std::to_string(lex.size()) + " entries, weight " + std::to_string(fit.a) +
+            ", shift " + std::to_string(fit.b) + " (fitted on " + std::to_string(x.size()) + " held-out spans)");
+}
+
 // A transformer teacher's log-odds for every item, Platt-scaled on the held-out reviews for
 // whole texts and on the held-out reviews' spans for spans (which also corrects a prior learnt
 // from long reviews).
@@ -432,6 +460,7 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
 
   std::vector<double> z_ngram, z_ngram_span;
   score_ngram(o, items, z_ngram, z_ngram_span);
+  if (!o.lexicon.empty()) add_lexicon(o.lexicon, items, z_ngram, z_ngram_span);
   std::vector<std::vector<double>> z_tf;
   for (const auto& dir : o.teachers) z_tf.push_back(score_transformer(o, dir, items));
   // The ensemble: the n-gram teacher's share of the log-odds, the mean transformer the rest.

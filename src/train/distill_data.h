@@ -33,6 +33,9 @@ struct DistillDataOptions {
                                        // unsharpened answer)
   int spans_per_text = 4;
   bool unlabeled_whole = true;         // unlabeled texts themselves, besides their spans
+  std::string lexicon;                 // a polarity lexicon (lexicon.h): its score of a span, weighted
+                                       // by a fit on the held-out spans, is added to the n-gram
+                                       // teacher's log-odds of spans and negation pairs
   int negation_pairs = 0;              // per text, up to this many of its sentences and their
                                        // negations (negation.h), the pair's targets from the teacher's
                                        // answer on the member without a negation

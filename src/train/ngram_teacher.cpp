@@ -130,25 +130,28 @@ double NgramTeacher::raw_logit(std::string_view text) const {
 double NgramTeacher::logit(std::string_view text) const { return platt_(raw_logit(text)); }
 
 namespace {
-// The summed log-loss of sigmoid(a z + b), computed without overflow.
-double platt_loss(const Platt& p, const std::vector<double>& z, const std::vector<int>& y) {
+// The summed log-loss of sigmoid(offset + a z + b), computed without overflow.
+double platt_loss(const Platt& p, const std::vector<double>& z, const std::vector<int>& y,
+                  const std::vector<double>& offset) {
   double loss = 0;
   for (size_t i = 0; i < z.size(); ++i) {
-    const double m = (y[i] ? -1.0 : 1.0) * p(z[i]);  // log(1 + e^m)
+    const double m = (y[i] ? -1.0 : 1.0) * ((offset.empty() ? 0.0 : offset[i]) + p(z[i]));  // log(1 + e^m)
     loss += m > 0 ? m + std::log1p(std::exp(-m)) : std::log1p(std::exp(m));
   }
   return loss;
 }
 }  // namespace
 
-Platt fit_platt(const std::vector<double>& z, const std::vector<int>& y) {
+Platt fit_platt(const std::vector<double>& z, const std::vector<int>& y, const std::vector<double>& offset) {
+  if (!offset.empty() && offset.size() != z.size()) fail(ErrorCode::kInvalidArgument, "fit_platt: one offset per score");
   Platt p;
-  double loss = platt_loss(p, z, y);
+  double loss = platt_loss(p, z, y, offset);
   for (int it = 0; it < 100; ++it) {
     // Gradient and Hessian of the summed log-loss in (a, b).
     double ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
     for (size_t i = 0; i < z.size(); ++i) {
-      const double q = 1.0 / (1.0 + std::exp(-p(z[i]))), r = q - (y[i] ? 1.0 : 0.0), w = q * (1 - q);
+      const double q = 1.0 / (1.0 + std::exp(-((offset.empty() ? 0.0 : offset[i]) + p(z[i])))),
+                   r = q - (y[i] ? 1.0 : 0.0), w = q * (1 - q);
       ga += r * z[i];
       gb += r;
       haa += w * z[i] * z[i];
@@ -167,7 +170,7 @@ Platt fit_platt(const std::vector<double>& z, const std::vector<int>& y) {
     double next_loss = loss;
     for (int halving = 0; halving < 40; ++halving, step /= 2) {
       next = {p.a - step * da, p.b - step * db};
-      next_loss = platt_loss(next, z, y);
+      next_loss = platt_loss(next, z, y, offset);
       if (next_loss <= loss) break;
     }
     if (!(next_loss <= loss)) break;

@@ -24,12 +24,14 @@ struct NgramTeacherOptions {
 
 // Platt scaling: the scale a and shift b that minimise the log-loss of sigmoid(a z + b) against
 // binary labels (Newton's method on the two parameters; the loss is convex in them). The shift
-// corrects a teacher's prior on texts unlike its training texts (e.g. short spans).
+// corrects a teacher's prior on texts unlike its training texts (e.g. short spans). With an
+// offset per text, sigmoid(offset + a z + b): the weight of one more score beside fixed log-odds.
 struct Platt {
   double a = 1, b = 0;
   double operator()(double z) const { return a * z + b; }
 };
-Platt fit_platt(const std::vector<double>& log_odds, const std::vector<int>& labels);
+Platt fit_platt(const std::vector<double>& log_odds, const std::vector<int>& labels,
+                const std::vector<double>& offset = {});
 
 class NgramTeacher {
  public:

@@ -288,6 +288,39 @@ TEST(Distill, SpanTemperatureSharpensShortTextTargetsOnly) {
   }
 }
 
+TEST(Distill, LexiconDecidesSpansTheNgramsKnowNothingAbout) {
+  // "detest" and "adore" never occur in the training reviews: the n-gram teachers give both the
+  // same answer; a lexicon that knows them (and the training words, so that its fitted weight is
+  // positive) moves each the right way.
+  const std::string eval = write("distill_lex_eval.jsonl",
+                                 "{\"text\": \"I detest it.\", \"label\": \"NEGATIVE\"}\n"
+                                 "{\"text\": \"I adore it.\", \"label\": \"POSITIVE\"}\n");
+  auto span_scores = [](const std::string& dir) {
+    std::vector<double> p;
+    std::istringstream lines(read_file(dir + "/eval_scores.jsonl"));
+    for (std::string line; std::getline(lines, line);) p.push_back(nlohmann::json::parse(line)["p_positive"]["ngram-span"]);
+    return p;
+  };
+  DistillDataOptions o = small_options("distill_lex");
+  o.eval_data = eval;
+  make_distill_data(o);
+  const auto plain = span_scores(o.out_dir);
+  ASSERT_EQ(plain.size(), 2u);
+  EXPECT_NEAR(plain[0], plain[1], 1e-9);  // the n-grams cannot tell them apart
+  o.lexicon = write("distill_lex.tsv",
+                    "great 3\nwonderful 3\ngood 2\nfun 2\nbest 3\nloved 3\nadore 3\n"
+                    "bad -2\nawful -3\nterrible -3\nboring -2\nworst -3\nhated -3\ndetest -3\n");
+  o.out_dir += "_lexicon";
+  make_distill_data(o);
+  const auto with = span_scores(o.out_dir);
+  ASSERT_EQ(with.size(), 2u);
+  EXPECT_LT(with[0], plain[0] - 0.1);
+  EXPECT_GT(with[1], plain[1] + 0.1);
+  EXPECT_GT(with[1], 0.5);
+  o.lexicon = ::testing::TempDir() + "/no_such_lexicon.tsv";
+  EXPECT_THROW(make_distill_data(o), Error);
+}
+
 TEST(Suite, ReadsCasesAndScoresEachCapability) {
   const std::string path = write("suite.jsonl",
                                  "{\"id\": \"a\", \"capability\": \"short\", \"text\": \"good\", \"label\": \"POSITIVE\"}\n"
