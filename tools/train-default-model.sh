@@ -24,7 +24,8 @@
 # in f32 anyway, with a warning), the model's shape and
 # schedule below (VOCAB, DIM, LAYERS, HEADS, HIDDEN, PRE_EPOCHS, PRE_LEN, FT_EPOCHS, FT_LEN,
 # FREEZE), distillation (SPANS, UNSUP_LIMIT, LABEL_WEIGHT, NGRAM_WEIGHT, NEGATION_PAIRS a text,
-# SPAN_T: the span temperature, below 1 sharpens short texts' targets;
+# SPAN_T: the span temperature, below 1 sharpens short texts' targets; LEXICON: a polarity lexicon
+# file whose score joins the span teacher, LEXICON_WEIGHT its log-odds a unit, 0 = fitted;
 # TF_TEACHER=0 for the n-gram teacher alone; STUDENT_INIT=encoder|teacher: what the student starts
 # from, STUDENT_LR; SHORT_ROUND=1 and SHORT_LR for the short-text round; SHORT_FROM=init skips
 # stage 6 and runs the short round from what STUDENT_INIT names, SHORT_FROM=student (default) from
@@ -68,6 +69,10 @@ UNSUP_LIMIT=${UNSUP_LIMIT:-0}
 LABEL_WEIGHT=${LABEL_WEIGHT:-0.5}
 NGRAM_WEIGHT=${NGRAM_WEIGHT:-0.5}
 SPAN_T=${SPAN_T:-1}
+LEXICON=${LEXICON:-}
+LEXICON_WEIGHT=${LEXICON_WEIGHT:-0}
+lexicon_args=()
+[ -n "$LEXICON" ] && lexicon_args=(--lexicon "$LEXICON" --lexicon-weight "$LEXICON_WEIGHT")
 UNSUP=${UNSUP:-1}
 TF_TEACHER=${TF_TEACHER:-1}
 STUDENT_INIT=${STUDENT_INIT:-encoder}
@@ -143,7 +148,7 @@ if [ "${DISTILL:-1}" = 1 ]; then
   [ "$TF_TEACHER" = 1 ] && teacher_args=(--teacher "$work/teacher")
   if [ ! -f "$work/distill/teacher_report.json" ]; then
     "$senti" distill-data --data "$work/aclImdb/train" "${unsup_args[@]}" "${teacher_args[@]}" \
-      --spans "$SPANS" --label-weight "$LABEL_WEIGHT" --ngram-weight "$NGRAM_WEIGHT" --span-temperature "$SPAN_T" --eval-data "$work/aclImdb/test" \
+      --spans "$SPANS" --label-weight "$LABEL_WEIGHT" --ngram-weight "$NGRAM_WEIGHT" --span-temperature "$SPAN_T" "${lexicon_args[@]}" --eval-data "$work/aclImdb/test" \
       -o "$work/distill" "${t_arg[@]}" | tee "$work/distill.json"
   fi
   student_base=$encoder
@@ -162,7 +167,7 @@ if [ "${DISTILL:-1}" = 1 ]; then
     # The same texts and targets as stage 5 (same seed and teachers), plus the negation pairs.
     if [ ! -f "$work/distill-short/teacher_report.json" ]; then
       "$senti" distill-data --data "$work/aclImdb/train" "${unsup_args[@]}" "${teacher_args[@]}" --spans "$SPANS" \
-        --label-weight "$LABEL_WEIGHT" --ngram-weight "$NGRAM_WEIGHT" --span-temperature "$SPAN_T" --negation-pairs "$NEGATION_PAIRS" \
+        --label-weight "$LABEL_WEIGHT" --ngram-weight "$NGRAM_WEIGHT" --span-temperature "$SPAN_T" "${lexicon_args[@]}" --negation-pairs "$NEGATION_PAIRS" \
         -o "$work/distill-short" "${t_arg[@]}" >"$work/distill-short.json"
     fi
     if [ ! -f "$work/distill-short/short.jsonl" ]; then

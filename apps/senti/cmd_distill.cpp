@@ -35,6 +35,9 @@ Action register_distill_data(CLI::App& app) {
                   "A word polarity lexicon ('word polarity' lines, e.g. models/lexicon/polarity.tsv): its score of "
                   "each span and negation pair is added to the n-gram teacher's log-odds, weighted by a fit on the "
                   "held-out spans; it knows words that IMDb's review labels say nothing about (\"detest\")");
+  cmd->add_option("--lexicon-weight", o.lexicon_weight,
+                  "Log-odds a unit of lexicon score adds; 0: the weight that fits the held-out spans best (they "
+                  "carry their review's label, so that fit is timid)")->capture_default_str();
   cmd->add_option("--teacher", o.teachers, "A fine-tuned classifier folder to add to the ensemble; repeatable");
   cmd->add_option("--ngram-weight", o.ngram_weight, "The n-gram teacher's share of the ensemble's log-odds (1 without --teacher)")->capture_default_str();
   cmd->add_option("--label-weight", o.label_weight, "A labelled review's target: this much of its label, the rest the teacher's")->capture_default_str();

@@ -291,7 +291,7 @@ void score_ngram(const DistillDataOptions& o, const std::vector<Item>& items, st
 // The lexicon's score of each span-like item, added to the n-gram log-odds z (and z_span, the
 // span model's, of kEval items) with the weight and shift that fit the held-out spans best
 // given the n-gram log-odds: the lexicon decides where the n-grams know nothing.
-void add_lexicon(const std::string& path, const std::vector<Item>& items, std::vector<double>& z,
+void add_lexicon(const std::string& path, double weight, const std::vector<Item>& items, std::vector<double>& z,
                  std::vector<double>& z_span) {
   const PolarityLexicon lex = PolarityLexicon::load(path);
   std::vector<double> score(items.size(), 0.0), x, offset;
@@ -306,13 +306,14 @@ void add_lexicon(const std::string& path, const std::vector<Item>& items, std::v
     }
   }
   if (x.empty()) fail(ErrorCode::kInvalidArgument, "--lexicon needs held-out spans to fit its weight (spans a text > 0)");
-  const Platt fit = fit_platt(x, y, offset);
+  const Platt fit = weight > 0 ? Platt{weight, 0} : fit_platt(x, y, offset);
   for (size_t i = 0; i < items.size(); ++i) {
     if (is_span(items[i].kind)) z[i] += fit(score[i]);
     if (items[i].kind == kEval) z_span[i] += fit(score[i]);
   }
   log::info("lexicon " + path + ": " + std::to_string(lex.size()) + " entries, weight " + std::to_string(fit.a) +
-            ", shift " + std::to_string(fit.b) + " (fitted on " + std::to_string(x.size()) + " held-out spans)");
+            ", shift " + std::to_string(fit.b) +
+            (weight > 0 ? std::string(" (given)") : " (fitted on " + std::to_string(x.size()) + " held-out spans)"));
 }
 
 // A transformer teacher's log-odds for every item, Platt-scaled on the held-out reviews for
@@ -449,6 +450,8 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
   if (!(o.ngram_weight >= 0 && o.ngram_weight <= 1) || !(o.label_weight >= 0 && o.label_weight <= 1) ||
       !(o.span_label_weight >= 0 && o.span_label_weight <= 1))
     fail(ErrorCode::kInvalidArgument, "the n-gram, label and span-label weights must lie in [0, 1]");
+  if (!(o.lexicon_weight >= 0 && std::isfinite(o.lexicon_weight)))
+    fail(ErrorCode::kInvalidArgument, "the lexicon weight must be 0 (fitted) or a positive number");
   if (!(o.span_temperature > 0 && std::isfinite(o.span_temperature)))
     fail(ErrorCode::kInvalidArgument, "the span temperature must be a positive number");
   fs::create_directories(o.out_dir);
@@ -460,7 +463,7 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
 
   std::vector<double> z_ngram, z_ngram_span;
   score_ngram(o, items, z_ngram, z_ngram_span);
-  if (!o.lexicon.empty()) add_lexicon(o.lexicon, items, z_ngram, z_ngram_span);
+  if (!o.lexicon.empty()) add_lexicon(o.lexicon, o.lexicon_weight, items, z_ngram, z_ngram_span);
   std::vector<std::vector<double>> z_tf;
   for (const auto& dir : o.teachers) z_tf.push_back(score_transformer(o, dir, items));
   // The ensemble: the n-gram teacher's share of the log-odds, the mean transformer the rest.

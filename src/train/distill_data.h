@@ -36,6 +36,8 @@ struct DistillDataOptions {
   std::string lexicon;                 // a polarity lexicon (lexicon.h): its score of a span, weighted
                                        // by a fit on the held-out spans, is added to the n-gram
                                        // teacher's log-odds of spans and negation pairs
+  double lexicon_weight = 0;           // log-odds a unit of lexicon score; 0: fitted on held-out
+                                       // spans (whose labels are their reviews', so the fit is timid)
   int negation_pairs = 0;              // per text, up to this many of its sentences and their
                                        // negations (negation.h), the pair's targets from the teacher's
                                        // answer on the member without a negation

@@ -317,6 +317,16 @@ TEST(Distill, LexiconDecidesSpansTheNgramsKnowNothingAbout) {
   EXPECT_LT(with[0], plain[0] - 0.1);
   EXPECT_GT(with[1], plain[1] + 0.1);
   EXPECT_GT(with[1], 0.5);
+  // A given weight: "detest" (-3) then moves the n-gram log-odds by exactly -3 * 0.25.
+  o.lexicon_weight = 0.25;
+  make_distill_data(o);
+  const auto given = span_scores(o.out_dir);
+  auto logit = [](double p) { return std::log(p / (1 - p)); };
+  EXPECT_NEAR(logit(given[0]) - logit(plain[0]), -0.75, 1e-6);
+  EXPECT_NEAR(logit(given[1]) - logit(plain[1]), 0.75, 1e-6);
+  o.lexicon_weight = -1;
+  EXPECT_THROW(make_distill_data(o), Error);
+  o.lexicon_weight = 0;
   o.lexicon = ::testing::TempDir() + "/no_such_lexicon.tsv";
   EXPECT_THROW(make_distill_data(o), Error);
 }
