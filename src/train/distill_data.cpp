@@ -290,7 +290,9 @@ void score_ngram(const DistillDataOptions& o, const std::vector<Item>& items, st
 
 // The lexicon's score of each span-like item, added to the n-gram log-odds z (and z_span, the
 // span model's, of kEval items) with the weight and shift that fit the held-out spans best
-// given the n-gram log-odds: the lexicon decides where the n-grams know nothing.
+// given the n-gram log-odds: the lexicon decides where the n-grams know nothing. The score is
+// capped at one strong word's worth (3), so that a long span's sum of many words ("Don't waste
+// your time. If you like good movies with good actors, ...") cannot override the n-grams.
 void add_lexicon(const std::string& path, double weight, const std::vector<Item>& items, std::vector<double>& z,
                  std::vector<double>& z_span) {
   const PolarityLexicon lex = PolarityLexicon::load(path);
@@ -298,7 +300,7 @@ void add_lexicon(const std::string& path, double weight, const std::vector<Item>
   std::vector<int> y;
   for (size_t i = 0; i < items.size(); ++i) {
     if (!is_span(items[i].kind) && items[i].kind != kEval) continue;
-    score[i] = lex.score(items[i].text);
+    score[i] = std::clamp(lex.score(items[i].text), -3.0, 3.0);
     if (items[i].kind == kValidationSpan) {
       x.push_back(score[i]);
       offset.push_back(z[i]);

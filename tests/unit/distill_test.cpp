@@ -294,7 +294,8 @@ TEST(Distill, LexiconDecidesSpansTheNgramsKnowNothingAbout) {
   // positive) moves each the right way.
   const std::string eval = write("distill_lex_eval.jsonl",
                                  "{\"text\": \"I detest it.\", \"label\": \"NEGATIVE\"}\n"
-                                 "{\"text\": \"I adore it.\", \"label\": \"POSITIVE\"}\n");
+                                 "{\"text\": \"I adore it.\", \"label\": \"POSITIVE\"}\n"
+                                 "{\"text\": \"I detest it, detest it, detest it.\", \"label\": \"NEGATIVE\"}\n");
   auto span_scores = [](const std::string& dir) {
     std::vector<double> p;
     std::istringstream lines(read_file(dir + "/eval_scores.jsonl"));
@@ -305,7 +306,7 @@ TEST(Distill, LexiconDecidesSpansTheNgramsKnowNothingAbout) {
   o.eval_data = eval;
   make_distill_data(o);
   const auto plain = span_scores(o.out_dir);
-  ASSERT_EQ(plain.size(), 2u);
+  ASSERT_EQ(plain.size(), 3u);
   EXPECT_NEAR(plain[0], plain[1], 1e-9);  // the n-grams cannot tell them apart
   o.lexicon = write("distill_lex.tsv",
                     "great 3\nwonderful 3\ngood 2\nfun 2\nbest 3\nloved 3\nadore 3\n"
@@ -313,17 +314,19 @@ TEST(Distill, LexiconDecidesSpansTheNgramsKnowNothingAbout) {
   o.out_dir += "_lexicon";
   make_distill_data(o);
   const auto with = span_scores(o.out_dir);
-  ASSERT_EQ(with.size(), 2u);
+  ASSERT_EQ(with.size(), 3u);
   EXPECT_LT(with[0], plain[0] - 0.1);
   EXPECT_GT(with[1], plain[1] + 0.1);
   EXPECT_GT(with[1], 0.5);
-  // A given weight: "detest" (-3) then moves the n-gram log-odds by exactly -3 * 0.25.
+  // A given weight: "detest" (-3) then moves the n-gram log-odds by exactly -3 * 0.25, and so
+  // does "detest" three times: the score is capped at one strong word's worth.
   o.lexicon_weight = 0.25;
   make_distill_data(o);
   const auto given = span_scores(o.out_dir);
   auto logit = [](double p) { return std::log(p / (1 - p)); };
   EXPECT_NEAR(logit(given[0]) - logit(plain[0]), -0.75, 1e-6);
   EXPECT_NEAR(logit(given[1]) - logit(plain[1]), 0.75, 1e-6);
+  EXPECT_NEAR(logit(given[2]) - logit(plain[2]), -0.75, 1e-6);  // -9 is capped at -3
   o.lexicon_weight = -1;
   EXPECT_THROW(make_distill_data(o), Error);
   o.lexicon_weight = 0;
