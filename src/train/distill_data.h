@@ -4,8 +4,10 @@
 // calibrated log-odds: an NB-weighted n-gram logistic model (ngram_teacher.h, cross-fitted over
 // folds so a labelled text is scored by a model that never saw it; a second n-gram model trained
 // on spans with their review's label scores spans) and any transformer classifiers given, each
-// Platt-scaled per kind of text (whole reviews, spans) on held-out reviews and their spans. A span of a positive review is often negative, so spans take the teacher's
-// target, not the review's label; whole labelled reviews mix the two. Writes JSONL rows that
+// Platt-scaled per kind of text (whole reviews, spans) on held-out reviews and their spans; a
+// polarity lexicon (lexicon.h) may join the span teacher. A span of a positive review is often
+// negative, so spans take the teacher's target, not the review's label; whole labelled reviews
+// mix the two. Writes JSONL rows that
 // `senti train` reads ({"text", "label", "probs", "kind"}), and a held-out validation file of
 // whole reviews with their true labels. Binary NEGATIVE/POSITIVE only. No command-line parsing.
 #pragma once
