@@ -14,6 +14,7 @@
 #include "senti/classifier.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/number_format.h"
 #include "util/progress.h"
 
 namespace senti::cli {
@@ -29,10 +30,16 @@ struct PredictArgs {
   bool no_progress = false;
 };
 
+// Written by hand rather than by nlohmann::json::dump, whose numbers are not always the shortest
+// that read back: scores come out as Python's json.dumps writes them, byte for byte.
 std::string result_json(const std::vector<LabelScore>& r) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& ls : r) j.push_back({{"label", ls.label}, {"score", ls.score}});
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = "[";
+  for (const auto& ls : r) {
+    if (out.size() > 1) out += ",";
+    out += "{\"label\":" + nlohmann::json(ls.label).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+           ",\"score\":" + python_float_repr(ls.score) + "}";
+  }
+  return out + "]";
 }
 
 int run(PredictArgs& a) {
