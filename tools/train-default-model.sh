@@ -26,8 +26,9 @@
 # FREEZE), distillation (SPANS, UNSUP_LIMIT, LABEL_WEIGHT, NGRAM_WEIGHT, NEGATION_PAIRS a text,
 # SPAN_T: the span temperature, below 1 sharpens short texts' targets; LEXICON: a polarity lexicon
 # file whose score joins the span teacher, LEXICON_WEIGHT its log-odds a unit, 0 = fitted;
-# TF_TEACHER=0 for the n-gram teacher alone; STUDENT_INIT=encoder|teacher: what the student starts
-# from, STUDENT_LR; SHORT_ROUND=1 and SHORT_LR for the short-text round; SHORT_FROM=init skips
+# NEGATION_SPANS: sentences a text that hold a negation, added as spans in the short round;
+# TF_TEACHER=0 for the n-gram teacher alone; STUDENT_INIT=encoder|teacher|DIR: what the student
+# starts from (DIR: any classifier folder, e.g. an earlier default model to train further), STUDENT_LR; SHORT_ROUND=1 and SHORT_LR for the short-text round; SHORT_FROM=init skips
 # stage 6 and runs the short round from what STUDENT_INIT names, SHORT_FROM=student (default) from
 # stage 6's student; SEED, default 42, or SEEDS="42 43 ...": one short round a seed, averaged),
 # DISTILL=0 for the previous recipe (stage 4's model is the result).
@@ -78,6 +79,7 @@ TF_TEACHER=${TF_TEACHER:-1}
 STUDENT_INIT=${STUDENT_INIT:-encoder}
 STUDENT_LR=${STUDENT_LR:-3e-4}
 NEGATION_PAIRS=${NEGATION_PAIRS:-0}
+NEGATION_SPANS=${NEGATION_SPANS:-0}
 SHORT_ROUND=${SHORT_ROUND:-0}
 SHORT_LR=${SHORT_LR:-5e-5}
 SHORT_FROM=${SHORT_FROM:-student}
@@ -136,8 +138,14 @@ finetune() {  # base data out lr [extra args]: one fine-tuning run of the recipe
   fi
 }
 
-stage "4/7 teacher: fine-tuning on whole reviews (frozen: $FREEZE)"
-finetune "$encoder" "$work/aclImdb/train" "$work/teacher" 3e-4 --validation-fraction 0.04
+# The teacher is needed unless the distillation data does without it (TF_TEACHER=0) and the
+# student starts from another folder (STUDENT_INIT=DIR).
+if [ "${DISTILL:-1}" = 1 ] && [ "$TF_TEACHER" = 0 ] && [ "$STUDENT_INIT" != teacher ] && [ "$STUDENT_INIT" != encoder ]; then
+  stage "4/7 skipped (no transformer teacher; the student starts from $STUDENT_INIT)"
+else
+  stage "4/7 teacher: fine-tuning on whole reviews (frozen: $FREEZE)"
+  finetune "$encoder" "$work/aclImdb/train" "$work/teacher" 3e-4 --validation-fraction 0.04
+fi
 result=$work/teacher
 
 if [ "${DISTILL:-1}" = 1 ]; then
@@ -151,8 +159,11 @@ if [ "${DISTILL:-1}" = 1 ]; then
       --spans "$SPANS" --label-weight "$LABEL_WEIGHT" --ngram-weight "$NGRAM_WEIGHT" --span-temperature "$SPAN_T" "${lexicon_args[@]}" --eval-data "$work/aclImdb/test" \
       -o "$work/distill" "${t_arg[@]}" | tee "$work/distill.json"
   fi
-  student_base=$encoder
-  [ "$STUDENT_INIT" = teacher ] && student_base=$work/teacher
+  case "$STUDENT_INIT" in
+    encoder) student_base=$encoder ;;
+    teacher) student_base=$work/teacher ;;
+    *) student_base=$STUDENT_INIT ;;
+  esac
   if [ "$SHORT_FROM" = student ]; then
     stage "6/7 student: fine-tuning the $STUDENT_INIT on the distillation data"
     finetune "$student_base" "$work/distill/train.jsonl" "$work/student" "$STUDENT_LR" \
@@ -163,15 +174,15 @@ if [ "${DISTILL:-1}" = 1 ]; then
     result=$student_base
   fi
   if [ "$SHORT_ROUND" = 1 ]; then
-    stage "6b/7 short round from $(basename "$result"): short texts ($NEGATION_PAIRS negation pairs a text, spans) and a quarter of the whole texts"
+    stage "6b/7 short round from $(basename "$result"): short texts ($NEGATION_PAIRS negation pairs and $NEGATION_SPANS negation spans a text, spans) and a quarter of the whole texts"
     # The same texts and targets as stage 5 (same seed and teachers), plus the negation pairs.
     if [ ! -f "$work/distill-short/teacher_report.json" ]; then
       "$senti" distill-data --data "$work/aclImdb/train" "${unsup_args[@]}" "${teacher_args[@]}" --spans "$SPANS" \
         --label-weight "$LABEL_WEIGHT" --ngram-weight "$NGRAM_WEIGHT" --span-temperature "$SPAN_T" "${lexicon_args[@]}" --negation-pairs "$NEGATION_PAIRS" \
-        -o "$work/distill-short" "${t_arg[@]}" >"$work/distill-short.json"
+        --negation-spans "$NEGATION_SPANS" -o "$work/distill-short" "${t_arg[@]}" >"$work/distill-short.json"
     fi
     if [ ! -f "$work/distill-short/short.jsonl" ]; then
-      awk '/"kind":"(negation|span|unlabeled-span)"/ {print; next} {n++; if (n % 4 == 0) print}' \
+      awk '/"kind":"(negation|negation-span|span|unlabeled-span)"/ {print; next} {n++; if (n % 4 == 0) print}' \
         "$work/distill-short/train.jsonl" >"$work/distill-short/short.jsonl.tmp"
       mv "$work/distill-short/short.jsonl.tmp" "$work/distill-short/short.jsonl"
     fi

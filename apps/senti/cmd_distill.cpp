@@ -31,6 +31,10 @@ Action register_distill_data(CLI::App& app) {
                   "removed (\"is\" <-> \"is not\", \"didn't\" -> \"did\"); a pair's targets are the teacher's answer on the "
                   "member without a negation and its mirror image; a pair is dropped when the teacher is unsure of that "
                   "member or when the words ahead of the negation already lean one way (\"The awful sequel is not long\")")->capture_default_str();
+  cmd->add_option("--negation-spans", o.negation_spans,
+                  "Per text, up to N of its sentences (2-40 words) that hold a negation (\"not\", \"n't\", \"never\", "
+                  "\"no\", ...), as extra spans with the span teacher's targets: more text where a negation decides")
+      ->capture_default_str();
   cmd->add_option("--lexicon", o.lexicon,
                   "A word polarity lexicon ('word polarity' lines, e.g. models/lexicon/polarity.tsv): its score of "
                   "each span and negation pair is added to the n-gram teacher's log-odds, weighted by a fit on the "

@@ -139,7 +139,7 @@ std::string DistillDataResult::to_json() const {
     return a;
   };
   return json{{"reviews", reviews}, {"spans", spans}, {"unlabeled", unlabeled}, {"unlabeled_spans", unlabeled_spans},
-              {"negations", negations},
+              {"negations", negations}, {"negation_spans", negation_spans},
               {"validation", validation}, {"validation_accuracy", scores(validation_scores)},
               {"validation_span_accuracy", scores(validation_span_scores)},
               {"eval_accuracy", scores(eval_scores)}}
@@ -151,14 +151,15 @@ const std::vector<std::string> kLabels = {"NEGATIVE", "POSITIVE"};
 
 // What a text is, which decides who scores it and where it goes.
 // A negation pair: a sentence of a text (kNegationSource) and its negation (kNegation), and the
-// words ahead of the negation site (kNegationPrefix: scored, never written out).
+// words ahead of the negation site (kNegationPrefix: scored, never written out). A negation span:
+// a sentence of a text that holds a negation, scored as any span.
 enum Kind {
   kReview, kSpan, kUnlabeled, kUnlabeledSpan, kValidation, kValidationSpan, kEval, kNegationSource, kNegation,
-  kNegationPrefix
+  kNegationPrefix, kNegationSpan
 };
 bool is_span(Kind k) {
   return k == kSpan || k == kUnlabeledSpan || k == kValidationSpan || k == kNegationSource || k == kNegation ||
-         k == kNegationPrefix;
+         k == kNegationPrefix || k == kNegationSpan;
 }
 constexpr size_t kNoPrefix = static_cast<size_t>(-1);
 // The item of the empty text scored by the n-gram models of a fold (gather_items puts them first).
@@ -200,6 +201,21 @@ void push_negation_pairs(std::vector<Item>& items, std::string_view text, int fo
   }
 }
 
+// Up to `count` sentences of a text that hold a negation (2-40 words), chosen by seed.
+void push_negation_spans(std::vector<Item>& items, std::string_view text, int fold, int count, uint64_t seed) {
+  if (count <= 0) return;
+  std::vector<std::string_view> sentences = split_sentences(text);
+  std::mt19937_64 rng(seed);
+  std::shuffle(sentences.begin(), sentences.end(), rng);
+  int made = 0;
+  for (size_t i = 0; i < sentences.size() && made < count; ++i) {
+    const size_t words = count_words(sentences[i]);
+    if (words < 2 || words > 40 || sentences[i].size() == text.size() || !has_negation(sentences[i])) continue;
+    items.push_back({std::string(sentences[i]), kNegationSpan, -1, fold});
+    ++made;
+  }
+}
+
 // Every text the teachers score: training reviews (in folds) and their spans, unlabeled texts
 // and their spans, held-out reviews and their spans, and the evaluation data.
 std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset& train_ds, const data::Dataset& val_ds) {
@@ -216,6 +232,7 @@ std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset&
     for (auto& s : cut_spans(e.text, o.spans_per_text, mix_seed(o.seed, i)))
       items.push_back({std::move(s), kSpan, e.label, fold_of[i]});
     push_negation_pairs(items, e.text, fold_of[i], o.negation_pairs, mix_seed(o.seed ^ 0x9e6ull, i));
+    push_negation_spans(items, e.text, fold_of[i], o.negation_spans, mix_seed(o.seed ^ 0x5a9ull, i));
   }
   if (!o.unlabeled.empty()) {
     std::vector<std::string> texts;
@@ -229,6 +246,7 @@ std::vector<Item> gather_items(const DistillDataOptions& o, const data::Dataset&
       for (auto& s : cut_spans(texts[i], o.spans_per_text, mix_seed(o.seed ^ 0x0a5e7ull, i)))
         items.push_back({std::move(s), kUnlabeledSpan, -1, -1});
       push_negation_pairs(items, texts[i], -1, o.negation_pairs, mix_seed(o.seed ^ 0x9e7ull, i));
+      push_negation_spans(items, texts[i], -1, o.negation_spans, mix_seed(o.seed ^ 0x5a8ull, i));
       if (o.unlabeled_whole) items.push_back({std::move(texts[i]), kUnlabeled, -1, -1});
     }
   }
@@ -419,13 +437,14 @@ void write_outputs(const DistillDataOptions& o, const std::vector<Item>& items, 
     const double p = target[i];
     static const std::map<Kind, const char*> kKinds = {
         {kReview, "review"}, {kSpan, "span"}, {kUnlabeled, "unlabeled"}, {kUnlabeledSpan, "unlabeled-span"},
-        {kNegationSource, "negation"}, {kNegation, "negation"}};
+        {kNegationSource, "negation"}, {kNegation, "negation"}, {kNegationSpan, "negation-span"}};
     train_out += line({{"text", it.text}, {"label", p >= 0.5 ? "POSITIVE" : "NEGATIVE"},
                        {"probs", {{"NEGATIVE", 1 - p}, {"POSITIVE", p}}}, {"kind", kKinds.at(it.kind)}});
     (it.kind == kReview     ? r.reviews
      : it.kind == kSpan     ? r.spans
      : it.kind == kUnlabeled ? r.unlabeled
      : it.kind == kNegation || it.kind == kNegationSource ? r.negations
+     : it.kind == kNegationSpan ? r.negation_spans
                             : r.unlabeled_spans)++;
   }
   write_file_atomic(o.out_dir + "/train.jsonl", train_out);
@@ -449,6 +468,7 @@ DistillDataResult make_distill_data(const DistillDataOptions& o) {
   if (o.out_dir.empty()) fail(ErrorCode::kInvalidArgument, "an output folder is required");
   if (o.folds < 2) fail(ErrorCode::kInvalidArgument, "cross-fitting needs at least 2 folds");
   if (o.negation_pairs < 0) fail(ErrorCode::kInvalidArgument, "the number of negation pairs a text must be 0 or more");
+  if (o.negation_spans < 0) fail(ErrorCode::kInvalidArgument, "the number of negation spans a text must be 0 or more");
   if (!(o.ngram_weight >= 0 && o.ngram_weight <= 1) || !(o.label_weight >= 0 && o.label_weight <= 1) ||
       !(o.span_label_weight >= 0 && o.span_label_weight <= 1))
     fail(ErrorCode::kInvalidArgument, "the n-gram, label and span-label weights must lie in [0, 1]");

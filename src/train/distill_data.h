@@ -43,6 +43,8 @@ struct DistillDataOptions {
   int negation_pairs = 0;              // per text, up to this many of its sentences and their
                                        // negations (negation.h), the pair's targets from the teacher's
                                        // answer on the member without a negation
+  int negation_spans = 0;              // per text, up to this many of its sentences that hold a
+                                       // negation (of 2-40 words), as spans scored like any span
   double validation_fraction = 0.04;   // labelled reviews held out (validation + calibration)
   int folds = 5;                       // cross-fitting of the n-gram teacher
   NgramTeacherOptions ngram;
@@ -63,6 +65,7 @@ struct TeacherScore {
 struct DistillDataResult {
   size_t reviews = 0, spans = 0, unlabeled = 0, unlabeled_spans = 0, validation = 0;
   size_t negations = 0;  // texts of negation pairs, both members
+  size_t negation_spans = 0;
   std::vector<TeacherScore> validation_scores;  // each teacher and the ensemble, held-out reviews
   std::vector<TeacherScore> validation_span_scores;  // the same on their spans (the review's label)
   std::vector<TeacherScore> eval_scores;        // the same on eval_data, when given

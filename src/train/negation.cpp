@@ -184,6 +184,14 @@ std::optional<Negated> negate_sentence(std::string_view sentence) {
   return r;
 }
 
+bool has_negation(std::string_view sentence) {
+  for (const auto& w : split_words(sentence))
+    if (w.core == "not" || w.core == "never" || kOtherNegations.count(w.core) || kNegatedAuxiliaries.count(w.core) ||
+        ends_with(w.core, "n't"))
+      return true;
+  return false;
+}
+
 double negated_target(double p, bool added) {
   const double k = (added && p < 0.5) ? 0.6 : 0.9;
   return std::clamp(0.5 - k * (p - 0.5), 0.0, 1.0);

@@ -25,6 +25,10 @@ struct Negated {
 // The sentence with its one negation site flipped, or nothing when it has none or several.
 std::optional<Negated> negate_sentence(std::string_view sentence);
 
+// Whether the sentence holds a negation ("not", "never", "no", "nothing", a "n't" form, "hardly",
+// "without", ...), wherever it is and whatever it governs.
+bool has_negation(std::string_view sentence);
+
 // The target for a negated sentence from the original's P(POSITIVE): mirrored about 0.5 and
 // pulled towards it, more so when a negation is added to a negative statement ("not bad" is
 // weaker praise than "good").

@@ -213,6 +213,38 @@ TEST(Distill, NegationPairsTakeMirroredTargetsFromThePlainMember) {
   EXPECT_EQ(data::read_dataset(o.out_dir + "/train.jsonl").examples.size(), r.reviews + r.spans + r.negations);
 }
 
+TEST(Distill, NegationSpansAreSentencesThatHoldANegation) {
+  // Half the reviews say "It was not <word>." (the word's opposite sentiment), half do not.
+  const char* pos[] = {"great", "wonderful", "good", "fun"};
+  const char* neg[] = {"bad", "awful", "terrible", "boring"};
+  std::string s;
+  for (int i = 0; i < 200; ++i) {
+    const bool p = i % 2 == 0;
+    const std::string extra = i % 4 < 2 ? std::string(" It was not ") + (p ? neg[i % 4] : pos[i % 4]) + "." : "";
+    s += std::string("{\"text\": \"The plot was ") + (p ? pos[i % 4] : neg[i % 4]) + "." + extra + " I saw it on day " +
+         std::to_string(i) + ".\", \"label\": \"" + (p ? "POSITIVE" : "NEGATIVE") + "\"}\n";
+  }
+  DistillDataOptions o = small_options("distill_neg_spans");
+  o.data = write("distill_neg_spans.jsonl", s);
+  o.negation_spans = 2;
+  DistillDataResult r = make_distill_data(o);
+  size_t n = 0;
+  std::istringstream lines(read_file(o.out_dir + "/train.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j["kind"] != "negation-span") continue;
+    const std::string text = j["text"];
+    EXPECT_EQ(text.rfind("It was not ", 0), 0u) << text;  // the one sentence with a negation
+    ++n;
+  }
+  EXPECT_EQ(n, r.negation_spans);
+  EXPECT_GT(n, 70u);   // about one a review that has one, among the 180 training reviews
+  EXPECT_LE(n, 100u);  // and never two: a review holds only one
+  EXPECT_EQ(data::read_dataset(o.out_dir + "/train.jsonl").examples.size(), r.reviews + r.spans + r.negation_spans);
+  o.negation_spans = -1;
+  EXPECT_THROW(make_distill_data(o), Error);
+}
+
 TEST(Distill, NegationPairsAreDroppedWhenTheWordsAheadOfTheNegationLeanOneWay) {
   // Each review's first sentence carries its sentiment ahead of the verb ("Great actors were in
   // it."); the second carries it after ("The plot was great."). Only the second kind is negated.

@@ -1,5 +1,6 @@
 // The polarity lexicon (train/lexicon.h): its file format and errors, the score's rules
-// (negation scope, clause ends, "but"), and the committed lexicon itself.
+// (negation scope, clause ends, "but", phrases, "can't ... enough"), and the committed lexicon
+// itself.
 #include <gtest/gtest.h>
 
 #include "test_util.h"
@@ -44,6 +45,9 @@ TEST(Lexicon, RejectsMalformedLinesNamingFileAndLine) {
       {"# only a comment\n", "no entry"},
       {"", "no entry"},
       {"2 good\n", "expected 'word polarity'"},
+      {"a b c d e 2\n", "at most 4 words"},
+      {"waste* of 2\n", "single word"},
+      {"waste of time -3\nWaste  of time -2\n", "listed twice"},  // case and spacing do not matter
   };
   for (const auto& [text, what] : bad) {
     try {
@@ -72,6 +76,42 @@ TEST(Lexicon, ScoresWithNegationScopeClausesAndBut) {
   EXPECT_EQ(lex.score("It did not disappoint."), 1.5);
   EXPECT_EQ(lex.score(""), 0);
   EXPECT_EQ(lex.score("Nothing here has a polarity"), 0);
+}
+
+namespace {
+const char* kPhrases =
+    "good 2\n"
+    "bad -2\n"
+    "recommend 2\n"
+    "can't wait 2\n"
+    "waste of time -3\n"
+    "waste of -1\n"
+    "never gets old 2\n";
+}  // namespace
+
+TEST(Lexicon, MatchesTheLongestPhraseBeforeItsWords) {
+  PolarityLexicon lex = PolarityLexicon::parse(kPhrases, "phrases.tsv");
+  EXPECT_EQ(lex.size(), 7u);
+  EXPECT_EQ(lex.polarity("waste"), 0);                          // a phrase's words are not entries
+  EXPECT_EQ(lex.score("A waste of time."), -3);                 // the longest phrase
+  EXPECT_EQ(lex.score("A waste of money."), -1);
+  EXPECT_EQ(lex.score("What a waste, of time"), 0);             // not across a clause end
+  EXPECT_EQ(lex.score("I can't wait to see it again."), 2);    // its "can't" negates nothing
+  EXPECT_EQ(lex.score("I can\xE2\x80\x99t wait!"), 2);        // the typographic apostrophe
+  EXPECT_EQ(lex.score("It never gets old."), 2);
+  EXPECT_EQ(lex.score("It is not a waste of time."), 1.5);      // a phrase after a negation: reversed, halved
+  EXPECT_EQ(lex.score("Good, a waste of time but good."), (2 - 3) * 0.5 + 1.5 * 2);
+}
+
+TEST(Lexicon, CantEnoughIntensifiesInsteadOfNegating) {
+  PolarityLexicon lex = PolarityLexicon::parse(kPhrases, "phrases.tsv");
+  EXPECT_EQ(lex.score("I can't recommend it."), -1);
+  EXPECT_EQ(lex.score("I can't recommend it enough."), 2);
+  EXPECT_EQ(lex.score("I cannot recommend this film enough!"), 2);
+  EXPECT_EQ(lex.score("We could not recommend them enough"), 2);
+  EXPECT_EQ(lex.score("It is not good enough."), -1);           // only after can/could
+  EXPECT_EQ(lex.score("I can't recommend it. Enough."), -1);    // only in the same clause
+  EXPECT_EQ(lex.score("I can't recommend it, enough said."), -1);
 }
 
 TEST(Lexicon, TheCommittedLexiconLoads) {

@@ -7,6 +7,7 @@
 
 using senti::train::negate_sentence;
 using senti::train::negated_target;
+using senti::train::has_negation;
 
 namespace {
 std::string negated(const char* s) {
@@ -101,4 +102,12 @@ TEST(Negation, TargetsMirrorAboutOneHalf) {
     EXPECT_TRUE(t >= 0 && t <= 1);
     EXPECT_TRUE((p - 0.5) * (t - 0.5) <= 0) << p;
   }
+}
+
+TEST(Negation, FindsANegationAnywhere) {
+  for (const char* yes : {"It is not good.", "I didn't like it", "Never again!", "No complaints.", "I can\xE2\x80\x99t wait",
+                          "Nothing works", "Hardly a masterpiece.", "It comes without a manual", "I cannot say"})
+    EXPECT_TRUE(has_negation(yes)) << yes;
+  for (const char* no : {"It is good.", "Notable and knotty.", "I know it", "A nonstop ride", ""})
+    EXPECT_FALSE(has_negation(no)) << no;
 }
