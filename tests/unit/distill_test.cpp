@@ -136,6 +136,17 @@ DistillDataOptions small_options(const std::string& name) {
   o.progress = false;
   return o;
 }
+
+// The texts of one kind ("span", "negation", ...) in a distillation folder's train.jsonl, in order.
+std::vector<std::string> texts_of_kind(const std::string& out_dir, const std::string& kind) {
+  std::vector<std::string> texts;
+  std::istringstream lines(read_file(out_dir + "/train.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j["kind"] == kind) texts.push_back(j["text"]);
+  }
+  return texts;
+}
 }  // namespace
 
 TEST(Distill, WritesSoftTargetsThatTrainingReadsBack) {
@@ -228,15 +239,9 @@ TEST(Distill, NegationSpansAreSentencesThatHoldANegation) {
   o.data = write("distill_neg_spans.jsonl", s);
   o.negation_spans = 2;
   DistillDataResult r = make_distill_data(o);
-  size_t n = 0;
-  std::istringstream lines(read_file(o.out_dir + "/train.jsonl"));
-  for (std::string line; std::getline(lines, line);) {
-    auto j = nlohmann::json::parse(line);
-    if (j["kind"] != "negation-span") continue;
-    const std::string text = j["text"];
-    EXPECT_EQ(text.rfind("It was not ", 0), 0u) << text;  // the one sentence with a negation
-    ++n;
-  }
+  const auto texts = texts_of_kind(o.out_dir, "negation-span");
+  for (const auto& text : texts) EXPECT_EQ(text.rfind("It was not ", 0), 0u) << text;  // the sentence with a negation
+  const size_t n = texts.size();
   EXPECT_EQ(n, r.negation_spans);
   EXPECT_GT(n, 70u);   // about one a review that has one, among the 180 training reviews
   EXPECT_LE(n, 100u);  // and never two: a review holds only one
@@ -262,11 +267,7 @@ TEST(Distill, NegationPairsAreDroppedWhenTheWordsAheadOfTheNegationLeanOneWay) {
   o.negation_pairs = 3;
   DistillDataResult r = make_distill_data(o);
   size_t plot = 0;
-  std::istringstream lines(read_file(o.out_dir + "/train.jsonl"));
-  for (std::string line; std::getline(lines, line);) {
-    auto j = nlohmann::json::parse(line);
-    if (j["kind"] != "negation") continue;
-    const std::string text = j["text"];
+  for (const auto& text : texts_of_kind(o.out_dir, "negation")) {
     EXPECT_EQ(text.find("actors were"), std::string::npos) << text;  // the prefix leans: dropped
     plot += text.find("The plot was") != std::string::npos;
   }
