@@ -34,6 +34,17 @@ bool negates_ability(const std::vector<std::string>& words, size_t i) {
   return words[i] == "not" && i > 0 && (words[i - 1] == "can" || words[i - 1] == "could");
 }
 
+// A comparative within four words after words[i] ("couldn't be happier", "couldn't have been
+// better", "couldn't ask for a better hotel", "couldn't be more pleased").
+bool comparative_follows(const std::vector<std::string>& words, size_t i) {
+  for (size_t k = i + 1; k < words.size() && k <= i + 4; ++k) {
+    const std::string& w = words[k];
+    if (w == "more" || w == "better" || w == "worse" || (w.size() > 4 && w.compare(w.size() - 3, 3, "ier") == 0))
+      return true;
+  }
+  return false;
+}
+
 // A clause ends at these characters; a sentence at the last three.
 bool ends_clause(char c) { return c == ',' || c == ';' || c == ':' || c == '.' || c == '!' || c == '?'; }
 bool ends_sentence(char c) { return c == '.' || c == '!' || c == '?'; }
@@ -166,7 +177,8 @@ double PolarityLexicon::score(std::string_view text) const {
           if (is_negation(words[i])) {
             since_negation = 0;
             intensifies = negates_ability(words, i) &&
-                          std::find(words.begin() + static_cast<std::ptrdiff_t>(i) + 1, words.end(), "enough") != words.end();
+                          (std::find(words.begin() + static_cast<std::ptrdiff_t>(i) + 1, words.end(), "enough") != words.end() ||
+                           comparative_follows(words, i));
             ++i;
             continue;
           }

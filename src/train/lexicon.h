@@ -9,8 +9,9 @@
 //   a negation);
 // - an entry after a negation ("not", "n't", "never", "no", "hardly", ...) within three words, in
 //   the same clause, counts reversed and halved ("not good" is weaker blame than "bad"), except
-//   after a negated "can"/"could" whose clause goes on to "enough", which intensifies ("I can't
-//   recommend it enough", "couldn't praise them enough"): there it counts as it is;
+//   after a negated "can"/"could" whose clause goes on to "enough", or that a comparative follows
+//   within four words, which intensifies ("I can't recommend it enough", "couldn't be happier",
+//   "couldn't have been worse"): there it counts as it is;
 // - in a sentence with "but", the words before it count half and those after it 1.5 times.
 // Words are runs of ASCII letters and apostrophes (U+2019 read as one), lower-cased. Does not
 // parse, does not know intensifiers or sarcasm, and is never shipped as the product's model.

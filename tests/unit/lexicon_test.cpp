@@ -1,6 +1,6 @@
 // The polarity lexicon (train/lexicon.h): its file format and errors, the score's rules
-// (negation scope, clause ends, "but", phrases, "can't ... enough"), and the committed lexicon
-// itself.
+// (negation scope, clause ends, "but", phrases, "can't ... enough", "couldn't be happier"), and
+// the committed lexicon itself.
 #include <gtest/gtest.h>
 
 #include "test_util.h"
@@ -112,6 +112,16 @@ TEST(Lexicon, CantEnoughIntensifiesInsteadOfNegating) {
   EXPECT_EQ(lex.score("It is not good enough."), -1);           // only after can/could
   EXPECT_EQ(lex.score("I can't recommend it. Enough."), -1);    // only in the same clause
   EXPECT_EQ(lex.score("I can't recommend it, enough said."), -1);
+}
+
+TEST(Lexicon, CouldntBeAComparativeIntensifiesInsteadOfNegating) {
+  PolarityLexicon lex = PolarityLexicon::parse("happier 2\nworse -2\npleased 2\nbetter 1\n", "comparatives.tsv");
+  EXPECT_EQ(lex.score("I couldn't be happier."), 2);
+  EXPECT_EQ(lex.score("It couldn\xE2\x80\x99t have been worse."), -2);
+  EXPECT_EQ(lex.score("I could not be more pleased."), 2);
+  EXPECT_EQ(lex.score("We couldn't ask for a better hotel."), 1);
+  EXPECT_EQ(lex.score("I am not happier."), -1);          // only after can/could
+  EXPECT_EQ(lex.score("I couldn't be pleased."), -1);     // no comparative: a plain negation
 }
 
 TEST(Lexicon, TheCommittedLexiconLoads) {
