@@ -178,13 +178,19 @@ struct Item {
   size_t prefix = kNoPrefix;
 };
 
+// The sentences of a text in an order chosen by seed.
+std::vector<std::string_view> shuffled_sentences(std::string_view text, uint64_t seed) {
+  std::vector<std::string_view> sentences = split_sentences(text);
+  std::mt19937_64 rng(seed);
+  std::shuffle(sentences.begin(), sentences.end(), rng);
+  return sentences;
+}
+
 // Up to `pairs` sentences of a text that negate_sentence can flip, chosen by seed, each with its
 // negation; scored by the teachers of the text's fold (see targets()).
 void push_negation_pairs(std::vector<Item>& items, std::string_view text, int fold, int pairs, uint64_t seed) {
   if (pairs <= 0) return;
-  std::vector<std::string_view> sentences = split_sentences(text);
-  std::mt19937_64 rng(seed);
-  std::shuffle(sentences.begin(), sentences.end(), rng);
+  const std::vector<std::string_view> sentences = shuffled_sentences(text, seed);
   int made = 0;
   for (size_t i = 0; i < sentences.size() && made < pairs; ++i) {
     auto n = negate_sentence(sentences[i]);
@@ -204,9 +210,7 @@ void push_negation_pairs(std::vector<Item>& items, std::string_view text, int fo
 // Up to `count` sentences of a text that hold a negation (2-40 words), chosen by seed.
 void push_negation_spans(std::vector<Item>& items, std::string_view text, int fold, int count, uint64_t seed) {
   if (count <= 0) return;
-  std::vector<std::string_view> sentences = split_sentences(text);
-  std::mt19937_64 rng(seed);
-  std::shuffle(sentences.begin(), sentences.end(), rng);
+  const std::vector<std::string_view> sentences = shuffled_sentences(text, seed);
   int made = 0;
   for (size_t i = 0; i < sentences.size() && made < count; ++i) {
     const size_t words = count_words(sentences[i]);

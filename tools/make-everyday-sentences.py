@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""Generate short everyday review sentences with soft sentiment targets, for training.
+
+IMDb is the only labelled text here: it has no restaurants, hotels, gadgets or services, and
+few of the short idioms whose words mislead a bag of words ("no complaints", "couldn't be
+happier", "not worth the money", "I would never go back"). This script writes such sentences
+from a small grammar: subjects from several domains x polar adjectives, verbs and nouns x
+the operators whose effect on sentiment English fixes (negation of an adjective or a verb,
+"no" before a noun, "couldn't be" + comparative, "can't ... enough", "never again", contrast
+with "but"). Each sentence's target is computed from the construction, never from a model:
+a negated positive word is blame ("not good": 0.15), a negated negative word is weak praise
+("not bad": 0.70), "at all" makes either firmer, and the clause after "but" decides.
+
+What it does not do: it does not copy the behavioural suite or the everyday dev set (the
+*.jsonl files of tests/behaviour are read only to leave out any sentence that they hold,
+compared without case and punctuation), and
+it is not an evaluation set: it is training data, written with its own nouns and templates.
+
+Output: JSON lines in the format of `senti distill-data`'s train.jsonl:
+    {"text": ..., "label": "POSITIVE"|"NEGATIVE", "probs": {"NEGATIVE": p0, "POSITIVE": p1},
+     "kind": "synthetic"}
+Deterministic for a given --seed and --count. Standard library only.
+
+    /usr/bin/python3 tools/make-everyday-sentences.py --count 20000 -o WORK/synthetic.jsonl
+"""
+
+import argparse
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BEHAVIOUR = ROOT / "tests" / "behaviour"  # the suite and the dev set: never emitted
+
+# Domains: subjects (noun, plural?) and the adjectives that fit them, besides GENERAL_ADJ.
+DOMAINS = {
+    "food": {
+        "nouns": [("pizza", 0), ("soup", 0), ("burger", 0), ("pasta", 0), ("curry", 0),
+                  ("coffee", 0), ("steak", 0), ("salad", 0), ("dessert", 0), ("sandwich", 0),
+                  ("breakfast", 0), ("fries", 1), ("noodles", 1), ("tacos", 1), ("portions", 1)],
+        "pos": ["delicious", "tasty", "fresh", "flavorful", "perfectly cooked", "hot and fresh"],
+        "neg": ["bland", "cold", "stale", "greasy", "overcooked", "tasteless", "soggy"],
+    },
+    "venue": {
+        "nouns": [("cafe", 0), ("diner", 0), ("bistro", 0), ("bakery", 0), ("pub", 0),
+                  ("bar", 0), ("place", 0), ("takeaway", 0), ("food truck", 0)],
+        "pos": ["cozy", "spotless", "charming", "welcoming", "good value"],
+        "neg": ["filthy", "overpriced", "noisy", "cramped", "dirty"],
+    },
+    "people": {
+        "nouns": [("waiter", 0), ("waitress", 0), ("receptionist", 0), ("driver", 0),
+                  ("plumber", 0), ("mechanic", 0), ("dentist", 0), ("hairdresser", 0),
+                  ("electrician", 0), ("tutor", 0), ("agent", 0), ("staff", 1), ("crew", 0),
+                  ("guide", 0), ("support team", 0), ("movers", 1), ("cleaners", 1)],
+        "pos": ["friendly", "helpful", "polite", "professional", "patient", "kind", "attentive"],
+        "neg": ["rude", "unhelpful", "careless", "unprofessional", "arrogant", "dismissive", "lazy"],
+    },
+    "stay": {
+        "nouns": [("room", 0), ("suite", 0), ("apartment", 0), ("cabin", 0), ("hostel", 0),
+                  ("resort", 0), ("inn", 0), ("bed", 0), ("bathroom", 0), ("pool", 0),
+                  ("flight", 0), ("train", 0), ("ferry", 0), ("tour", 0), ("trip", 0),
+                  ("seats", 1), ("beds", 1)],
+        "pos": ["clean", "comfortable", "spacious", "quiet", "relaxing", "on time", "smooth"],
+        "neg": ["dirty", "uncomfortable", "cramped", "noisy", "smelly", "delayed", "exhausting"],
+    },
+    "gadget": {
+        "nouns": [("blender", 0), ("kettle", 0), ("toaster", 0), ("vacuum", 0), ("printer", 0),
+                  ("router", 0), ("monitor", 0), ("keyboard", 0), ("mouse", 0), ("charger", 0),
+                  ("speaker", 0), ("tablet", 0), ("watch", 0), ("drill", 0), ("headphones", 1),
+                  ("earbuds", 1), ("batteries", 1)],
+        "pos": ["reliable", "sturdy", "easy to use", "well made", "quiet", "fast", "powerful"],
+        "neg": ["flimsy", "unreliable", "cheaply made", "useless", "broken", "slow", "faulty"],
+    },
+    "wear": {
+        "nouns": [("jacket", 0), ("dress", 0), ("sweater", 0), ("backpack", 0), ("mattress", 0),
+                  ("sofa", 0), ("chair", 0), ("desk", 0), ("tent", 0), ("umbrella", 0),
+                  ("shoes", 1), ("boots", 1), ("jeans", 1), ("sheets", 1), ("curtains", 1)],
+        "pos": ["comfortable", "well made", "beautiful", "sturdy", "cozy", "stylish"],
+        "neg": ["uncomfortable", "flimsy", "ugly", "itchy", "cheaply made", "wobbly"],
+    },
+    "software": {
+        "nouns": [("website", 0), ("software", 0), ("update", 0), ("game", 0), ("course", 0),
+                  ("podcast", 0), ("novel", 0), ("documentary", 0), ("checkout", 0),
+                  ("delivery", 0), ("subscription", 0), ("website", 0)],
+        "pos": ["intuitive", "fun", "engaging", "well designed", "fast", "informative"],
+        "neg": ["buggy", "confusing", "boring", "clunky", "slow", "frustrating"],
+    },
+}
+GENERAL_ADJ = {
+    "pos": ["great", "excellent", "good", "wonderful", "fantastic", "lovely", "superb",
+            "amazing", "impressive", "perfect", "brilliant", "outstanding", "nice"],
+    "neg": ["bad", "awful", "terrible", "poor", "horrible", "disappointing", "mediocre",
+            "dreadful", "lousy", "subpar", "pathetic", "shoddy"],
+}
+VERBS = {  # verb (present), its past, whether it takes "the {noun}"
+    "pos": [("love", "loved"), ("like", "liked"), ("enjoy", "enjoyed"), ("recommend", "recommended"),
+            ("adore", "adored"), ("appreciate", "appreciated")],
+    "neg": [("hate", "hated"), ("dislike", "disliked"), ("regret buying", "regretted buying"),
+            ("despise", "despised"), ("resent", "resented")],
+}
+BAD_THINGS = ["problems", "issues", "complaints", "regrets", "faults", "hiccups", "trouble",
+              "hassle", "surprises", "hidden fees", "delays"]
+GOOD_THINGS = ["flavor", "effort", "help", "apology", "answer", "refund", "explanation",
+               "hot water", "taste", "customer service", "improvement"]
+COMPARATIVE_POS = ["happier", "more pleased", "more satisfied", "more impressed", "more delighted"]
+COMPARATIVE_NEG = ["more disappointed", "more annoyed", "more frustrated", "unhappier"]
+RETURN_ACTS = ["go back", "stay here again", "order from them again", "buy another one",
+               "fly with them again", "book them again", "eat here again", "use them again",
+               "shop there again", "come back"]
+RECOMMEND_OBJ = ["them", "this place", "it", "her", "him", "the team", "this shop", "the owners"]
+PRICE_WORDS = ["money", "price", "wait", "hype", "effort", "trip", "extra cost", "fee"]
+
+# Targets: a clear statement; a negated positive word (blame); a negated negative word (weak praise).
+CLEAR, NOT_POS, NOT_NEG = 0.92, 0.15, 0.70
+FIRM_NOT_POS, FIRM_NOT_NEG = 0.08, 0.82  # with "at all"
+
+
+def be(plural, past):
+    return ("were" if plural else "was") if past else ("are" if plural else "is")
+
+
+def nots(plural, past):
+    """Negated forms of "be": "is not", "isn't", ..."""
+    b = be(plural, past)
+    return [b + " not", b + "n't"]
+
+
+def subjects(noun, plural):
+    dets = ["The", "This", "Our", "My", "Their"] if not plural else ["The", "These", "Our", "My", "Their"]
+    return [f"{d} {noun}" for d in dets]
+
+
+def adjectives(domain, pol):
+    return DOMAINS[domain][pol] + GENERAL_ADJ[pol]
+
+
+def families():
+    """Each family: a list of (text, P(POSITIVE)) from one construction, over every domain."""
+    fam = {}
+
+    def add(name, text, p):
+        fam.setdefault(name, []).append((text, p))
+
+    for dom, d in DOMAINS.items():
+        for noun, plural in d["nouns"]:
+            for subj in subjects(noun, plural):
+                for past in (False, True):
+                    for pol, p_clear, p_not, p_firm in (("pos", CLEAR, NOT_POS, FIRM_NOT_POS),
+                                                        ("neg", 1 - CLEAR, NOT_NEG, FIRM_NOT_NEG)):
+                        for adj in adjectives(dom, pol):
+                            add("plain", f"{subj} {be(plural, past)} {adj}.", p_clear)
+                            add("plain-very", f"{subj} {be(plural, past)} really {adj}.", p_clear)
+                            for neg in nots(plural, past):
+                                add("not-adj", f"{subj} {neg} {adj}.", p_not)
+                                add("not-adj-at-all", f"{subj} {neg} {adj} at all.", p_firm)
+                            if pol == "pos":
+                                add("weak-not", f"{subj} {nots(plural, past)[1]} very {adj}.", NOT_POS)
+                                add("weak-not", f"{subj} {be(plural, past)} hardly {adj}.", NOT_POS)
+                                add("never-adj", f"{subj} {be(plural, past)} never {adj}.", NOT_POS)
+                            else:
+                                add("never-adj", f"{subj} {be(plural, past)} never {adj}.", NOT_NEG)
+            the = f"the {noun}"
+            for pol in ("pos", "neg"):
+                for verb, past_v in VERBS[pol]:
+                    p = CLEAR if pol == "pos" else 1 - CLEAR
+                    add("verb", f"I {verb} {the}.", p)
+                    add("verb", f"We {past_v} {the}.", p)
+                    if pol == "pos":
+                        for aux in ("don't", "didn't", "did not", "do not", "would not", "wouldn't"):
+                            add("not-verb", f"I {aux} {verb} {the}.", NOT_POS)
+                        add("not-verb", f"We didn't {verb} {the} at all.", FIRM_NOT_POS)
+                        add("cant-say", f"I can't say I {past_v} {the}.", NOT_POS)
+                    else:
+                        add("not-verb", f"I didn't {verb} {the}.", 0.62)
+            for bad in BAD_THINGS:
+                add("no-bad-thing", f"No {bad} with {the}.", 0.85)
+                add("no-bad-thing", f"I have had no {bad} with {the}.", 0.85)
+                add("no-bad-thing", f"Not a single {bad.rstrip('s')} with {the}.", 0.85)
+                add("no-bad-thing", f"We never had any {bad} with {the}.", 0.85)
+                add("complaint", f"Nothing but {bad} with {the}.", 0.08)
+                add("complaint", f"So many {bad} with {the}.", 0.10)
+            for good in GOOD_THINGS:
+                add("complaint", f"No {good} from {the}.", 0.12)
+                add("complaint", f"There was no {good} at all with {the}.", 0.08)
+            for comp in COMPARATIVE_POS:
+                add("couldnt-comparative", f"I couldn't be {comp} with {the}.", 0.92)
+                add("couldnt-comparative", f"We could not have been {comp} with {the}.", 0.92)
+            for comp in COMPARATIVE_NEG:
+                add("couldnt-comparative", f"I couldn't be {comp} with {the}.", 0.08)
+            add("could-have", f"{subjects(noun, plural)[0]} could have been better.", 0.25)
+            add("could-have", f"{subjects(noun, plural)[0]} couldn't have been better.", 0.90)
+            add("could-have", f"{subjects(noun, plural)[0]} couldn't have been worse.", 0.08)
+            add("disappoint", f"{subjects(noun, plural)[0]} did not disappoint.", 0.88)
+            add("disappoint", f"{subjects(noun, plural)[0]} didn't disappoint.", 0.88)
+            add("disappoint", f"{subjects(noun, plural)[0]} never disappoints.", 0.90)
+            add("disappoint", f"I was not disappointed by {the}.", 0.85)
+            add("disappoint", f"I was disappointed by {the}.", 0.12)
+            add("disappoint", f"I was not impressed by {the}.", 0.12)
+            add("disappoint", f"I was impressed by {the}.", 0.88)
+            add("disappoint", f"I wasn't happy with {the}.", 0.12)
+            add("disappoint", f"I was very happy with {the}.", 0.92)
+            add("never-had", f"I have never had a better {noun}.", 0.92)
+            add("never-had", f"Never had a worse {noun}.", 0.08)
+            add("never-had", f"Best {noun} I have ever had.", 0.93)
+            add("never-had", f"Worst {noun} I have ever had.", 0.07)
+            for w in PRICE_WORDS:
+                add("worth", f"{subjects(noun, plural)[0]} {be(plural, True)} not worth the {w}.", 0.10)
+                add("worth", f"{subjects(noun, plural)[0]} {be(plural, True)} well worth the {w}.", 0.88)
+                add("worth", f"{subjects(noun, plural)[0]} {be(plural, True)}n't worth the {w} at all.", 0.07)
+    for act in RETURN_ACTS:
+        add("return", f"I would never {act}.", 0.08)
+        add("return", f"We won't {act}.", 0.12)
+        add("return", f"I will not {act}.", 0.12)
+        add("return", f"I can't wait to {act}.", 0.90)
+        add("return", f"We will definitely {act}.", 0.90)
+        add("return", f"I would {act} in a heartbeat.", 0.92)
+    for obj in RECOMMEND_OBJ:
+        add("recommend", f"I can't recommend {obj} enough.", 0.93)
+        add("recommend", f"Can't praise {obj} enough!", 0.93)
+        add("recommend", f"I would not recommend {obj}.", 0.08)
+        add("recommend", f"I wouldn't recommend {obj} to anyone.", 0.06)
+        add("recommend", f"I would recommend {obj} to anyone.", 0.92)
+        add("recommend", f"I can't fault {obj}.", 0.85)
+    for t, p in [("Never again.", 0.06), ("Never again!", 0.06), ("Not impressed.", 0.12),
+                 ("Nothing to complain about.", 0.82), ("No complaints here.", 0.82),
+                 ("Nothing special.", 0.25), ("Not great, not terrible.", 0.45),
+                 ("Can't complain.", 0.75), ("Not good enough.", 0.12), ("Zero stars.", 0.04),
+                 ("Five stars!", 0.95), ("Two stars.", 0.15), ("Ten out of ten.", 0.94),
+                 ("Would not buy again.", 0.08), ("Would buy again.", 0.90),
+                 ("Total waste of money.", 0.04), ("Worth every penny.", 0.94)]:
+        add("idiom", t, p)
+    return fam
+
+
+def contrasts(fam, rng, count):
+    """"{A}, but {B}.": two clear clauses of opposite polarity; the second decides."""
+    pos = [t for t, p in fam["plain"] if p > 0.5]
+    neg = [t for t, p in fam["plain"] if p < 0.5]
+    out = []
+    for _ in range(count):
+        first_pos = rng.random() < 0.5
+        a, b = (rng.choice(pos), rng.choice(neg)) if first_pos else (rng.choice(neg), rng.choice(pos))
+        out.append((a[:-1] + ", but " + b[0].lower() + b[1:], 0.20 if first_pos else 0.80))
+    return out
+
+
+def vary(text, rng):
+    """Surface variants that must not change sentiment: case, final punctuation."""
+    r = rng.random()
+    if r < 0.10:
+        text = text.lower()
+    elif r < 0.15:
+        text = text.rstrip(".!")
+    elif r < 0.20:
+        text = text.rstrip(".") + "!"
+    return text
+
+
+def normalise(text):
+    return re.sub(r"[^a-z0-9' ]+", "", text.lower()).strip()
+
+
+def held_out_texts():
+    """The normalised texts of every evaluation file in tests/behaviour."""
+    texts = set()
+    for path in sorted(BEHAVIOUR.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.add(normalise(json.loads(line)["text"]))
+    return texts
+
+
+def generate(count, seed):
+    rng = random.Random(seed)
+    fam = families()
+    fam["contrast"] = contrasts(fam, rng, 4000)
+    suite = held_out_texts()
+    # An equal share from each family; a small family gives all it has and the rest share
+    # what it leaves (smallest first).
+    names = sorted(fam, key=lambda n: (len(set(fam[n])), n))
+    chosen, seen = [], set()
+    for k, name in enumerate(names):
+        per = max(1, (count - len(chosen)) // (len(names) - k))
+        items = sorted(set(fam[name]))
+        rng.shuffle(items)
+        # positives and negatives alternate, so that a family with both gives as many of each
+        pos = [x for x in items if x[1] >= 0.5]
+        neg = [x for x in items if x[1] < 0.5]
+        items = [x for pair in zip(pos, neg) for x in pair] + pos[len(neg):] + neg[len(pos):]
+        taken = 0
+        for text, p in items:
+            if taken >= per:
+                break
+            text = vary(text, rng)
+            key = normalise(text)
+            if key in suite or key in seen:
+                continue
+            seen.add(key)
+            chosen.append((text, p, name))
+            taken += 1
+    rng.shuffle(chosen)
+    return chosen[:count]
+
+
+def check(rows, count):
+    errors = []
+    if len(rows) < 0.8 * count:
+        errors.append(f"only {len(rows)} sentences for --count {count}: the grammar is too small")
+    pos = sum(1 for _, p, _ in rows if p >= 0.5)
+    if not 0.35 <= pos / max(1, len(rows)) <= 0.65:
+        errors.append(f"labels unbalanced: {pos} of {len(rows)} POSITIVE")
+    for t, p, _ in rows:
+        if not 0 < p < 1 or not t.strip():
+            errors.append(f"bad row: {t!r} {p}")
+    return errors
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--count", type=int, default=20000, help="sentences to write (default 20000)")
+    ap.add_argument("--seed", type=int, default=20261202, help="random seed (default 20261202)")
+    ap.add_argument("-o", "--out", required=True, help="output JSONL file")
+    a = ap.parse_args()
+    if a.count <= 0:
+        sys.exit("make-everyday-sentences: --count must be positive")
+    rows = generate(a.count, a.seed)
+    errors = check(rows, a.count)
+    if errors:
+        sys.exit("make-everyday-sentences: " + "; ".join(errors))
+    lines = [json.dumps({"text": t, "label": "POSITIVE" if p >= 0.5 else "NEGATIVE",
+                         "probs": {"NEGATIVE": round(1 - p, 4), "POSITIVE": round(p, 4)},
+                         "kind": "synthetic"}, ensure_ascii=False) for t, p, _ in rows]
+    tmp = Path(a.out + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(a.out)
+    by = {}
+    for _, p, name in rows:
+        by[name] = by.get(name, 0) + 1
+    print(json.dumps({"sentences": len(rows), "positive": sum(1 for _, p, _ in rows if p >= 0.5),
+                      "families": by}))
+
+
+if __name__ == "__main__":
+    main()
