@@ -112,6 +112,35 @@ RETURN_ACTS = ["go back", "stay here again", "order from them again", "buy anoth
 RECOMMEND_OBJ = ["them", "this place", "it", "her", "him", "the team", "this shop", "the owners"]
 PRICE_WORDS = ["money", "price", "wait", "hype", "effort", "trip", "extra cost", "fee"]
 
+# Sentences about one subject: (construction, template, P(POSITIVE)); {subj} "The pizza",
+# {the} "the pizza", {noun} "pizza", {was} "was"/"were".
+NOUN_TEMPLATES = [
+    ("could-have", "{subj} could have been better.", 0.25),
+    ("could-have", "{subj} couldn't have been better.", 0.90),
+    ("could-have", "{subj} couldn't have been worse.", 0.08),
+    ("disappoint", "{subj} did not disappoint.", 0.88),
+    ("disappoint", "{subj} didn't disappoint.", 0.88),
+    ("disappoint", "{subj} never disappoints.", 0.90),
+    ("disappoint", "I was not disappointed by {the}.", 0.85),
+    ("disappoint", "I was disappointed by {the}.", 0.12),
+    ("disappoint", "I was not impressed by {the}.", 0.12),
+    ("disappoint", "I was impressed by {the}.", 0.88),
+    ("disappoint", "I wasn't happy with {the}.", 0.12),
+    ("disappoint", "I was very happy with {the}.", 0.92),
+    ("never-had", "I have never had a better {noun}.", 0.92),
+    ("never-had", "Never had a worse {noun}.", 0.08),
+    ("never-had", "Best {noun} I have ever had.", 0.93),
+    ("never-had", "Worst {noun} I have ever had.", 0.07),
+]
+WORTH_TEMPLATES = [("{subj} {was} not worth the {w}.", 0.10), ("{subj} {was} well worth the {w}.", 0.88),
+                   ("{subj} {was}n't worth the {w} at all.", 0.07)]
+RETURN_TEMPLATES = [("I would never {}.", 0.08), ("We won't {}.", 0.12), ("I will not {}.", 0.12),
+                    ("I can't wait to {}.", 0.90), ("We will definitely {}.", 0.90),
+                    ("I would {} in a heartbeat.", 0.92)]
+RECOMMEND_TEMPLATES = [("I can't recommend {} enough.", 0.93), ("Can't praise {} enough!", 0.93),
+                       ("I would not recommend {}.", 0.08), ("I wouldn't recommend {} to anyone.", 0.06),
+                       ("I would recommend {} to anyone.", 0.92), ("I can't fault {}.", 0.85)]
+
 # Targets: a clear statement; a negated positive word (blame); a negated negative word (weak praise).
 CLEAR, NOT_POS, NOT_NEG = 0.92, 0.15, 0.70
 FIRM_NOT_POS, FIRM_NOT_NEG = 0.08, 0.82  # with "at all"
@@ -189,40 +218,17 @@ def families():
                 add("couldnt-comparative", f"We could not have been {comp} with {the}.", 0.92)
             for comp in COMPARATIVE_NEG:
                 add("couldnt-comparative", f"I couldn't be {comp} with {the}.", 0.08)
-            add("could-have", f"{subjects(noun, plural)[0]} could have been better.", 0.25)
-            add("could-have", f"{subjects(noun, plural)[0]} couldn't have been better.", 0.90)
-            add("could-have", f"{subjects(noun, plural)[0]} couldn't have been worse.", 0.08)
-            add("disappoint", f"{subjects(noun, plural)[0]} did not disappoint.", 0.88)
-            add("disappoint", f"{subjects(noun, plural)[0]} didn't disappoint.", 0.88)
-            add("disappoint", f"{subjects(noun, plural)[0]} never disappoints.", 0.90)
-            add("disappoint", f"I was not disappointed by {the}.", 0.85)
-            add("disappoint", f"I was disappointed by {the}.", 0.12)
-            add("disappoint", f"I was not impressed by {the}.", 0.12)
-            add("disappoint", f"I was impressed by {the}.", 0.88)
-            add("disappoint", f"I wasn't happy with {the}.", 0.12)
-            add("disappoint", f"I was very happy with {the}.", 0.92)
-            add("never-had", f"I have never had a better {noun}.", 0.92)
-            add("never-had", f"Never had a worse {noun}.", 0.08)
-            add("never-had", f"Best {noun} I have ever had.", 0.93)
-            add("never-had", f"Worst {noun} I have ever had.", 0.07)
+            for name, template, p in NOUN_TEMPLATES:
+                add(name, template.format(subj=subjects(noun, plural)[0], the=the, noun=noun,
+                                          was=be(plural, True)), p)
             for w in PRICE_WORDS:
-                add("worth", f"{subjects(noun, plural)[0]} {be(plural, True)} not worth the {w}.", 0.10)
-                add("worth", f"{subjects(noun, plural)[0]} {be(plural, True)} well worth the {w}.", 0.88)
-                add("worth", f"{subjects(noun, plural)[0]} {be(plural, True)}n't worth the {w} at all.", 0.07)
-    for act in RETURN_ACTS:
-        add("return", f"I would never {act}.", 0.08)
-        add("return", f"We won't {act}.", 0.12)
-        add("return", f"I will not {act}.", 0.12)
-        add("return", f"I can't wait to {act}.", 0.90)
-        add("return", f"We will definitely {act}.", 0.90)
-        add("return", f"I would {act} in a heartbeat.", 0.92)
-    for obj in RECOMMEND_OBJ:
-        add("recommend", f"I can't recommend {obj} enough.", 0.93)
-        add("recommend", f"Can't praise {obj} enough!", 0.93)
-        add("recommend", f"I would not recommend {obj}.", 0.08)
-        add("recommend", f"I wouldn't recommend {obj} to anyone.", 0.06)
-        add("recommend", f"I would recommend {obj} to anyone.", 0.92)
-        add("recommend", f"I can't fault {obj}.", 0.85)
+                for template, p in WORTH_TEMPLATES:
+                    add("worth", template.format(subj=subjects(noun, plural)[0], was=be(plural, True), w=w), p)
+    for name, words, templates in (("return", RETURN_ACTS, RETURN_TEMPLATES),
+                                   ("recommend", RECOMMEND_OBJ, RECOMMEND_TEMPLATES)):
+        for word in words:
+            for template, p in templates:
+                add(name, template.format(word), p)
     for t, p in [("Never again.", 0.06), ("Never again!", 0.06), ("Not impressed.", 0.12),
                  ("Nothing to complain about.", 0.82), ("No complaints here.", 0.82),
                  ("Nothing special.", 0.25), ("Not great, not terrible.", 0.45),
