@@ -83,7 +83,10 @@ DOMAINS = {
     "software": {
         "nouns": [("website", 0), ("software", 0), ("update", 0), ("game", 0), ("course", 0),
                   ("podcast", 0), ("novel", 0), ("documentary", 0), ("checkout", 0),
-                  ("delivery", 0), ("subscription", 0), ("website", 0)],
+                  ("delivery", 0), ("subscription", 0),
+                  # "website" again: a slip, kept so that the shipped model's 20,000 sentences
+                  # (models/default/README.md, step 3) come out byte-identical
+                  ("website", 0)],
         "pos": ["intuitive", "fun", "engaging", "well designed", "fast", "informative"],
         "neg": ["buggy", "confusing", "boring", "clunky", "slow", "frustrating"],
     },
