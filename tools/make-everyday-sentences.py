@@ -243,6 +243,160 @@ def families():
     return fam
 
 
+# ---- Grammar version 2 (--grammar 2, the default): constructions that version 1 lacked and
+# that models trained on it still missed on the everyday dev set: sentences of fact whose
+# sentiment follows from what happened, idioms whose words point the other way, "although" /
+# "despite" / "however" contrast with a verdict clause, ratings, and "can't ... enough" over
+# every subject. Version 1's output is unchanged (--grammar 1).
+NAMES = ["Maria", "Olu", "Priya", "Chen", "Sofia", "Diego", "Ahmed", "Ingrid", "Mateo", "Yuki",
+         "Kwame", "Zara", "Lena", "Omar", "Jamal", "Mei", "Noah", "Grace", "Ravi", "Anna"]
+# (subject noun, facts with P(POSITIVE)); {n} a small number, {N} a larger one, {d} a duration unit
+FACT_NEG = {
+    "food": ["{subj} arrived cold.", "{subj} arrived an hour late.", "{subj} took {N} minutes to arrive.",
+             "We waited {N} minutes for {the}.", "I found a hair in {the}.", "{subj} came out cold and soggy.",
+             "Half of {the} {was} missing from the bag.", "We sent {the} back twice."],
+    "venue": ["We waited {N} minutes for a table.", "Nobody came to take our order for {N} minutes.",
+              "They forgot our order and charged us anyway.", "They charged us for drinks we never had.",
+              "They turned us away even though we had booked.", "The bill was wrong twice."],
+    "people": ["{subj} never called back.", "{subj} showed up {n} hours late.", "{subj} never turned up.",
+               "{subj} charged me twice the quote.", "{subj} hung up on me.", "{subj} ignored us for {N} minutes.",
+               "It took {the} {n} weeks to answer one email.", "{subj} left a mess behind."],
+    "stay": ["{subj} {was} delayed by {n} hours.", "They lost our luggage.", "{subj} smelled of smoke.",
+             "There was mold in the bathroom.", "They cancelled {the} the night before.",
+             "The air conditioning broke on the first night.", "We were moved {n} times in one night."],
+    "gadget": ["{subj} broke after {n} days.", "{subj} stopped working after {n} weeks.",
+               "{subj} arrived with a cracked case.", "{subj} overheat{s} every time I use {it}.",
+               "The battery dies within {n} hours.", "I had to send {the} back twice.",
+               "{subj} stop{s} charging after a few minutes.", "I returned {the} after {n} days."],
+    "wear": ["{subj} fell apart after {n} washes.", "The seams split the first time I wore them.",
+             "{subj} shrank after one wash.", "The zip broke within a week.", "{subj} arrived torn.",
+             "The color washed out after {n} days.", "I sent {the} back the same day."],
+    "software": ["{subj} crash{es} every time I open {it}.", "{subj} freeze{s} every few minutes.",
+                 "I lost {n} hours of work to {the}.", "{subj} logged me out {n} times today.",
+                 "My refund still hasn't arrived after {n} weeks.", "My order never arrived.",
+                 "The company behind {the} charged my card twice."],
+}
+FACT_POS = {
+    "food": ["{subj} arrived piping hot.", "{subj} came out in {n} minutes, still steaming.",
+             "Our plates were empty in minutes.", "We ordered a second round of {the}.",
+             "The kids finished {the} and asked for more.", "{subj} arrived ten minutes early."],
+    "venue": ["We were seated right away.", "They gave us a free dessert for the wait.",
+              "They remembered our names on the second visit.", "They stayed open late just for us.",
+              "We have been coming here every week for {n} years."],
+    "people": ["{subj} fixed it in {N} minutes.", "{subj} solved my problem in {N} minutes.",
+               "{subj} stayed late to help us.", "{subj} arrived early and finished ahead of schedule.",
+               "{subj} refunded me the same day.", "{subj} called back within an hour.",
+               "{subj} went out of the way to help us."],
+    "stay": ["They upgraded us to a suite for free.", "{subj} left on time and arrived early.",
+             "We slept like babies every night.", "They let us check in {n} hours early.",
+             "They found my lost bag and drove it to the hotel."],
+    "gadget": ["{subj} still work{s} like new after {n} years.", "I have used {the} every day for {n} years.",
+               "The battery lasts {n} days on one charge.", "{subj} handle{s} everything I throw at {it}.",
+               "{subj} arrived a day early and well packed.", "Set it up in {n} minutes without the manual.",
+               "I bought a second one for my parents."],
+    "wear": ["{subj} still look{s} new after {n} years.", "I have worn {the} every day for {n} months.",
+             "{subj} fit perfectly straight out of the box.", "I bought {the} in three colors.",
+             "I get compliments every time I wear {it}."],
+    "software": ["{subj} {has} not crashed once in {n} months.", "I finished {the} in one sitting.",
+                 "They refunded me within an hour, no questions asked.", "Ordered it on Friday and it came on Saturday.",
+                 "Support answered in {n} minutes and fixed it."],
+}
+IDIOM_POS = ["Nothing beats {the}.", "Nothing compares to {the}.", "You won't regret buying {the}.",
+             "You won't be disappointed by {the}.", "I wish I had found {the} sooner.",
+             "{subj} never get{s} old.", "{subj} hardly ever break{s} down.", "{subj} rarely let{s} us down.",
+             "Not once did {the} let me down.", "{subj} {is} second to none.", "{subj} {was} nothing short of amazing.",
+             "{subj} {was} no less impressive than last time.", "I never once felt rushed at {the}.",
+             "Nothing about {the} disappointed me.", "{subj} lived up to the hype.",
+             "{subj} exceeded every expectation.", "I don't think I have ever had a better {noun}.",
+             "I have never been so pleased with a {noun}.", "I'd be lost without {the}.",
+             "No regrets about {the} at all.", "I'll never go anywhere else for {the}.",
+             "Can't say enough good things about {the}.", "I couldn't stop talking about {the}."]
+IDIOM_NEG = ["I wish I hadn't bought {the}.", "I wish I had never ordered {the}.",
+             "I wish I had stayed home instead.", "I couldn't finish {the}.", "I couldn't wait to leave.",
+             "{subj} {does}n't live up to the hype.", "{subj} fell short of every expectation.",
+             "I have never been so disappointed by a {noun}.", "Nothing about {the} impressed me.",
+             "Nothing about {the} worked.", "{subj} hardly ever work{s}.", "{subj} barely work{s}.",
+             "{subj} {was} no better than the cheap ones.", "I don't think I have ever had a worse {noun}.",
+             "Save your money and skip {the}.", "Don't waste your money on {the}.",
+             "Avoid {the} at all costs.", "Stay away from {the}.", "{subj} {is} not worth the hassle.",
+             "I'll never make the mistake of buying {the} again.", "Never again will I trust {the}.",
+             "Can't say anything good about {the}.", "I couldn't get rid of {the} fast enough."]
+ENOUGH_POS = ["I can't recommend {the} enough.", "I cannot recommend {the} highly enough.",
+              "We can't thank {the} enough.", "I can't praise {the} enough.",
+              "I couldn't recommend {the} more."]
+ENOUGH_NEG = ["I can't recommend {the}.", "I cannot recommend {the} at all.",
+              "I can't recommend {the} to anyone.", "I could not recommend {the} in good conscience.",
+              "I couldn't recommend {the} less."]
+VERDICT_POS = ["I would happily go back", "I ended up loving it", "I would buy it again",
+               "we will definitely return", "I'm glad we went", "it was worth every penny",
+               "I would recommend it to anyone", "I'd give it five stars"]
+VERDICT_NEG = ["I would not go back", "I ended up hating it", "I returned it",
+               "we won't be back", "I want my money back", "it was a waste of money",
+               "I wouldn't recommend it to anyone", "I'd give it one star"]
+MINOR_POS = ["the staff were friendly", "the location is great", "the price was low",
+             "the first hour was fun", "it looks nice", "the packaging was lovely",
+             "a few dishes were tasty", "the music was good"]
+MINOR_NEG = ["the wait was long", "it was a bit pricey", "the room was small",
+             "the plot has a few holes", "the app is slow to start", "the parking was a pain",
+             "a couple of dishes were bland", "the box was damaged"]
+RATINGS = [("Five stars.", 0.95), ("5 stars!", 0.95), ("Solid five stars.", 0.95), ("Four stars.", 0.82),
+           ("4/5.", 0.82), ("10/10.", 0.95), ("Ten out of ten!", 0.95), ("Nine out of ten.", 0.9),
+           ("9/10, would recommend.", 0.93), ("A well deserved five stars.", 0.95),
+           ("One star.", 0.05), ("1 star.", 0.05), ("One star, and that's generous.", 0.04),
+           ("Two stars at best.", 0.12), ("2/10.", 0.08), ("1/5.", 0.05), ("Zero out of ten.", 0.04),
+           ("Would give zero stars if I could.", 0.03), ("Three out of ten.", 0.15), ("Two out of five.", 0.15)]
+
+
+def families_v2(rng):
+    """Version 2's families: each a list of (text, P(POSITIVE)), over every domain."""
+    fam = {}
+
+    def add(name, text, p):
+        fam.setdefault(name, []).append((text, p))
+
+    for dom, d in DOMAINS.items():
+        for noun, plural in d["nouns"]:
+            # agreement: {s}/{es} verb endings, {was} {is} {has} {does}, {it} the object pronoun
+            agree = dict(s="" if plural else "s", es="" if plural else "es", was=be(plural, True),
+                         is_=be(plural, False), has="have" if plural else "has",
+                         does="do" if plural else "does", it="them" if plural else "it")
+            fill = dict(subj=subjects(noun, plural)[rng.randrange(5)], the=f"the {noun}", noun=noun, **agree)
+            for facts, p, fname in ((FACT_NEG[dom], 0.10, "fact-neg"), (FACT_POS[dom], 0.88, "fact-pos")):
+                for t in facts:
+                    for _ in range(3):  # numbers and determiners vary; the sentiment must not
+                        fill["subj"] = subjects(noun, plural)[rng.randrange(5)]
+                        add(fname, t.replace("{is}", "{is_}").format(n=rng.choice([2, 3, 4, 5, 6, 10, 12]),
+                                            N=rng.choice([15, 20, 30, 40, 45, 50, 90]), **fill), p)
+            for t in IDIOM_POS:
+                add("idiom-pos", t.replace("{is}", "{is_}").format(**fill), 0.88)
+            for t in IDIOM_NEG:
+                add("idiom-neg", t.replace("{is}", "{is_}").format(**fill), 0.10)
+            for t in ENOUGH_POS:
+                add("enough", t.replace("{is}", "{is_}").format(**fill), 0.92)
+            for t in ENOUGH_NEG:
+                add("enough", t.replace("{is}", "{is_}").format(**fill), 0.08)
+    # contrast with a verdict clause: the verdict decides, wherever it stands
+    for minor, verdicts, p in ((MINOR_NEG, VERDICT_POS, 0.82), (MINOR_POS, VERDICT_NEG, 0.18)):
+        for m in minor:
+            for v in verdicts:
+                for t in ("Although {m}, {v}.", "Even though {m}, {v}.", "{M}, but {v}.",
+                          "{M}. However, {v}.", "{M}, yet {v}.", "{V}, even though {m}."):
+                    add("verdict", t.format(m=m, v=v, M=m[0].upper() + m[1:], V=v[0].upper() + v[1:]), p)
+    # what others said against what I found: mine decides
+    for name in NAMES:
+        for other, mine, p in (("raved about it", "I found it dull", 0.15),
+                               ("recommended the place", "the food made me sick", 0.08),
+                               ("talked me into it", "I regret it", 0.12),
+                               ("warned me it was bad", "I loved it", 0.85),
+                               ("said it was overrated", "I had a great time", 0.85),
+                               ("wasn't sure about it", "it won me over", 0.82)):
+            add("others", f"{name} {other}, but {mine}.", p)
+            add("others", f"My friend {name} {other}, but {mine}.", p)
+    for t, p in RATINGS:
+        add("rating", t, p)
+    return fam
+
+
 def contrasts(fam, rng, count):
     """"{A}, but {B}.": two clear clauses of opposite polarity; the second decides."""
     pos = [t for t, p in fam["plain"] if p > 0.5]
@@ -281,10 +435,12 @@ def held_out_texts():
     return texts
 
 
-def generate(count, seed):
+def generate(count, seed, grammar=2):
     rng = random.Random(seed)
     fam = families()
     fam["contrast"] = contrasts(fam, rng, 4000)
+    if grammar >= 2:  # its own random stream, so that version 1's output stays as it was
+        fam.update(families_v2(random.Random(seed + 2)))
     suite = held_out_texts()
     # An equal share from each family; a small family gives all it has and the rest share
     # what it leaves (smallest first).
@@ -330,11 +486,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--count", type=int, default=20000, help="sentences to write (default 20000)")
     ap.add_argument("--seed", type=int, default=20261202, help="random seed (default 20261202)")
+    ap.add_argument("--grammar", type=int, choices=(1, 2), default=2,
+                    help="grammar version (default 2; 1: the sentences of models/default's third step)")
     ap.add_argument("-o", "--out", required=True, help="output JSONL file")
     a = ap.parse_args()
     if a.count <= 0:
         sys.exit("make-everyday-sentences: --count must be positive")
-    rows = generate(a.count, a.seed)
+    rows = generate(a.count, a.seed, a.grammar)
     errors = check(rows, a.count)
     if errors:
         sys.exit("make-everyday-sentences: " + "; ".join(errors))

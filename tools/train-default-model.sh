@@ -27,7 +27,8 @@
 # SPAN_T: the span temperature, below 1 sharpens short texts' targets; LEXICON: a polarity lexicon
 # file whose score joins the span teacher, LEXICON_WEIGHT its log-odds a unit, 0 = fitted;
 # NEGATION_SPANS: sentences a text that hold a negation, added as spans in the short round;
-# SYNTHETIC: everyday sentences from tools/make-everyday-sentences.py added to the short round;
+# SYNTHETIC: everyday sentences from tools/make-everyday-sentences.py added to the short round
+# (GRAMMAR: its --grammar version, default 2; 1 wrote the data of the third step of 04fc108);
 # TF_TEACHER=0 for the n-gram teacher alone; STUDENT_INIT=encoder|teacher|DIR: what the student
 # starts from (DIR: any classifier folder, e.g. an earlier default model to train further), STUDENT_LR; SHORT_ROUND=1 and SHORT_LR for the short-text round; SHORT_FROM=init skips
 # stage 6 and runs the short round from what STUDENT_INIT names, SHORT_FROM=student (default) from
@@ -82,6 +83,7 @@ STUDENT_LR=${STUDENT_LR:-3e-4}
 NEGATION_PAIRS=${NEGATION_PAIRS:-0}
 NEGATION_SPANS=${NEGATION_SPANS:-0}
 SYNTHETIC=${SYNTHETIC:-0}
+GRAMMAR=${GRAMMAR:-2}
 SHORT_ROUND=${SHORT_ROUND:-0}
 SHORT_LR=${SHORT_LR:-5e-5}
 SHORT_FROM=${SHORT_FROM:-student}
@@ -186,7 +188,7 @@ if [ "${DISTILL:-1}" = 1 ]; then
     if [ ! -f "$work/distill-short/short.jsonl" ]; then
       synthetic=()
       if [ "$SYNTHETIC" -gt 0 ]; then  # everyday sentences from a grammar, targets from their construction
-        python3 "$root/tools/make-everyday-sentences.py" --count "$SYNTHETIC" -o "$work/distill-short/synthetic.jsonl"
+        python3 "$root/tools/make-everyday-sentences.py" --count "$SYNTHETIC" --grammar "$GRAMMAR" -o "$work/distill-short/synthetic.jsonl"
         synthetic=("$work/distill-short/synthetic.jsonl")
       fi
       { awk '/"kind":"(negation|negation-span|span|unlabeled-span)"/ {print; next} {n++; if (n % 4 == 0) print}' \

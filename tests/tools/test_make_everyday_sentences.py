@@ -81,3 +81,50 @@ def test_bad_count_fails(tmp_path):
     r = subprocess.run([sys.executable, str(SCRIPT), "--count", "0", "-o", str(tmp_path / "x")],
                        capture_output=True, text=True)
     assert r.returncode != 0 and "--count" in r.stderr
+
+
+def test_grammar_1_unchanged(tmp_path):
+    # The third step of the shipped model's provenance trained on these exact bytes.
+    import hashlib
+    out = tmp_path / "g1.jsonl"
+    subprocess.run([sys.executable, str(SCRIPT), "--count", "20000", "--grammar", "1", "-o", str(out)],
+                   check=True, capture_output=True)
+    assert hashlib.md5(out.read_bytes()).hexdigest() == "26feec6d85fe26e8b0905ab241e3de37"
+
+
+def test_grammar_2_targets_follow_the_construction():
+    import random
+    mod = load()
+    fam = mod.families_v2(random.Random(3))
+    target = {t: p for rows in fam.values() for t, p in rows}
+
+    def ending(suffix):  # the targets of every sentence that ends so (its determiner varies)
+        found = [p for t, p in target.items() if t.endswith(suffix)]
+        assert found, suffix
+        return found
+    assert target["I can't recommend the kettle enough."] > 0.9     # "enough" turns it to praise
+    assert target["I can't recommend the kettle."] < 0.1
+    assert target["I couldn't recommend the kettle less."] < 0.1
+    assert target["Nothing beats the kettle."] > 0.8
+    assert target["I wish I hadn't bought the kettle."] < 0.2
+    assert target["I wish I had found the kettle sooner."] > 0.8
+    assert min(ending(" kettle hardly ever breaks down.")) > 0.8     # "hardly ever" + a fault: praise
+    assert max(ending(" kettle hardly ever works.")) < 0.2           # "hardly ever" + a virtue: blame
+    assert min(ending(" headphones hardly ever break down.")) > 0.8  # plural agreement
+    assert target["Although the wait was long, I would happily go back."] > 0.8
+    assert target["I would not go back, even though the staff were friendly."] < 0.2
+    assert target["One star."] < 0.1 and target["Five stars."] > 0.9
+    facts = dict(fam["fact-neg"] + fam["fact-pos"])
+    assert all(p < 0.2 for t, p in fam["fact-neg"]) and all(p > 0.8 for t, p in fam["fact-pos"])
+    assert any("arrived cold" in t for t in facts) and any("fixed it in" in t for t in facts)
+
+
+def test_grammar_2_is_balanced_and_agrees(tmp_path):
+    mod = load()
+    rows = mod.generate(20000, 20261202, grammar=2)
+    assert not mod.check(rows, 20000)
+    names = {name for _, _, name in rows}
+    assert {"fact-neg", "fact-pos", "idiom-pos", "idiom-neg", "enough", "verdict", "others", "rating"} <= names
+    texts = [t.lower() for t, _, _ in rows]
+    for wrong in ("headphones breaks", "boots looks", "headphones works", "earbuds crashes", "were delayed by 1 "):
+        assert not [t for t in texts if wrong in t], wrong
