@@ -5,7 +5,7 @@ the logits senti computes. transformers itself is not installable here; the refe
 (tools/distilbert_reference.py) maps the same names onto torch.nn modules.
 
 Usage: /usr/bin/python3 tools/check-hf-checkpoint.py MODEL_DIR IDS_JSONL SENTI_LOGITS_JSONL
-  IDS_JSONL: one JSON array of token ids per line (e.g. from `senti tokenize`);
+  IDS_JSONL: per line, one JSON array of token ids or a `senti tokenize` object (its "ids");
   SENTI_LOGITS_JSONL: senti's raw logits for the same texts (`senti predict --function-to-apply none --top-k all`).
 Exits 1 when any logit differs by more than 1e-4 relative (1e-5 absolute).
 """
@@ -32,6 +32,8 @@ def main():
     bad = 0
     for ids_line, senti_line in zip(open(ids_path), open(logits_path)):
         ids = json.loads(ids_line)
+        if isinstance(ids, dict):  # a `senti tokenize` line: {"ids": [...], "tokens": [...], ...}
+            ids = ids["ids"]
         with torch.no_grad():
             _, logits, _ = m(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
         ref = dict(zip(labels, logits[0].tolist()))
