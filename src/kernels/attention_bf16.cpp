@@ -1,7 +1,6 @@
 // attention_forward_bf16 (see attention.h): the two products of inference attention in bf16
 // with f32 accumulation, on oneDNN matmul primitives cached per sequence length.
 #include <cmath>
-#include <map>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <tuple>
 #include <vector>
@@ -9,6 +8,7 @@
 #include "kernels/attention.h"
 #include "kernels/convert.h"
 #include "kernels/onednn.h"
+#include "kernels/primitive_cache.h"
 #include "kernels/ops.h"
 
 namespace senti::kernels {
@@ -25,11 +25,7 @@ struct HeadProducts {
   dnnl::matmul scores, context;
 };
 
-const HeadProducts& head_products(int64_t T, int64_t hd, int64_t dim, float scale) {
-  thread_local std::map<std::tuple<int64_t, int64_t, int64_t, float>, HeadProducts> cache;
-  const auto key = std::make_tuple(T, hd, dim, scale);
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
+HeadProducts make_head_products(int64_t T, int64_t hd, int64_t dim, float scale) {
   const int64_t ld = 3 * dim;
   const memory::desc q({T, hd}, dt::bf16, memory::dims{ld, 1});
   const memory::desc kt({hd, T}, dt::bf16, memory::dims{1, ld});  // Kᵀ, read in place
@@ -39,9 +35,14 @@ const HeadProducts& head_products(int64_t T, int64_t hd, int64_t dim, float scal
   const memory::desc c({T, hd}, dt::f32, memory::dims{dim, 1});
   dnnl::primitive_attr scaled;
   scaled.set_output_scales(0, {scale});
-  HeadProducts hp{dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(q, kt, s), scaled, engine())),
-                  dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(p, v, c), engine()))};
-  return cache.emplace(key, std::move(hp)).first->second;
+  return {dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(q, kt, s), scaled, engine())),
+          dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(p, v, c), engine()))};
+}
+
+HeadProducts head_products(int64_t T, int64_t hd, int64_t dim, float scale) {
+  // One entry per sequence length (at most the model's 512 positions) on each thread.
+  thread_local PrimitiveCache<std::tuple<int64_t, int64_t, int64_t, float>, HeadProducts> cache(512);
+  return cache.get(std::make_tuple(T, hd, dim, scale), [&] { return make_head_products(T, hd, dim, scale); });
 }
 }  // namespace
 
@@ -68,7 +69,7 @@ void attention_forward_bf16(const float* qkv, const std::vector<SequenceSpan>& s
     for (int64_t job = 0; job < jobs; ++job) {
       const SequenceSpan& s = seqs[job / heads];
       const int64_t h = job % heads, T = s.length;
-      const HeadProducts& hp = head_products(T, hd, dim, scale);
+      const HeadProducts hp = head_products(T, hd, dim, scale);
       uint16_t* q = base + s.begin * ld + h * hd;
       const memory::desc qd({T, hd}, dt::bf16, memory::dims{ld, 1});
       const memory::desc kd({hd, T}, dt::bf16, memory::dims{1, ld});

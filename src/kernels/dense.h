@@ -2,8 +2,9 @@
 // weights change every step, so they are not packed): forward y = x·Wᵀ + b and its backward
 // pass. Row-major sgemm from oneDNN; or, when set_training_matmul(kBf16), oneDNN matmul on bf16
 // copies of both operands with f32 accumulation and f32 results (mixed precision: parameters,
-// gradients and optimizer state stay f32).
+// gradients and optimizer state stay f32), in blocks zero-padded to a few fixed sizes.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace senti::kernels {
@@ -12,6 +13,14 @@ enum class MatmulPrecision { kF32, kBf16 };
 // Process-wide choice for dense_forward / dense_backward (default f32).
 void set_training_matmul(MatmulPrecision p);
 MatmulPrecision training_matmul();
+
+// The bf16 primitives this thread has compiled: kept now (at most capacity) and made in all. The
+// varying token count maps onto a few padded shapes, so a long run stops making new ones.
+struct MatmulCacheStats {
+  size_t cached, capacity;
+  uint64_t created;
+};
+MatmulCacheStats training_matmul_cache_stats();
 
 // Row strides: ldx, ldy (0 = contiguous: in, out), so Q, K and V can live in one (m, 3·dim) buffer.
 struct DenseShape {

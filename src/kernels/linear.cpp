@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
 
 #include "kernels/convert.h"
 #include "kernels/onednn.h"
+#include "kernels/primitive_cache.h"
 #include "kernels/ops.h"
 #include "util/error.h"
 
@@ -127,7 +127,9 @@ struct Linear::Impl {
   std::vector<float> weight_scale;
   std::vector<int32_t> weight_sum;
   mutable std::mutex mutex;
-  mutable std::map<std::pair<int64_t, int>, dnnl::matmul> primitives;
+  // By padded row count and epilogue; bounded, so a server that sees every batch size keeps a
+  // fixed amount of compiled code.
+  mutable PrimitiveCache<std::pair<int64_t, int>, dnnl::matmul> primitives{128};
 
   // f32 and bf16 run bias and epilogue inside oneDNN; int8 does them in its own pass.
   dnnl::primitive_attr attr(Epilogue e) const {
@@ -153,13 +155,11 @@ struct Linear::Impl {
     return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wmd, b, dst), attr(e), engine());
   }
 
-  const dnnl::matmul& primitive(int64_t m, Epilogue e) const {
+  dnnl::matmul primitive(int64_t m, Epilogue e) const {
     std::lock_guard<std::mutex> lock(mutex);
     // int8 primitives have no epilogue: one per row count serves every epilogue.
     auto key = std::make_pair(m, type == ComputeType::kInt8 ? 0 : static_cast<int>(e));
-    auto it = primitives.find(key);
-    if (it == primitives.end()) it = primitives.emplace(key, dnnl::matmul(make_pd(m, weights_md, e))).first;
-    return it->second;
+    return primitives.get(key, [&] { return dnnl::matmul(make_pd(m, weights_md, e)); });
   }
 
   // y (m, out) = epilogue(dequantized acc + bias), one pass over the s32 product.
@@ -245,7 +245,7 @@ void Linear::forward(const float* x, int64_t m, float* y, Epilogue e) const {
   if (m == 0) return;
   const Impl& s = *impl_;
   const int64_t mp = padded_rows(m);
-  const dnnl::matmul& prim = s.primitive(s.type == ComputeType::kInt8 ? std::min(mp, kInt8RowBlock) : mp, e);
+  const dnnl::matmul prim = s.primitive(s.type == ComputeType::kInt8 ? std::min(mp, kInt8RowBlock) : mp, e);
   const MatmulTypes t = matmul_types(s.type);
   if (s.type == ComputeType::kF32) {
     memory src({{mp, s.in}, dt::f32, tag::ab}, engine(), const_cast<float*>(x));
@@ -275,7 +275,7 @@ void Linear::forward(const float* x, int64_t m, float* y, Epilogue e) const {
     const int64_t rows = std::min(block, m - r0), rows_p = padded_rows(rows);
     quantize_rows_u8(x + r0 * s.in, rows, s.in, xq, xs, xz);
     std::fill(xq + rows * s.in, xq + rows_p * s.in, uint8_t{0});
-    const dnnl::matmul& p = rows_p == mp ? prim : s.primitive(rows_p, e);
+    const dnnl::matmul p = rows_p == mp ? prim : s.primitive(rows_p, e);
     memory src({{rows_p, s.in}, dt::u8, tag::ab}, engine(), xq);
     memory dst({{rows_p, s.out}, dt::s32, tag::ab}, engine(), acc);
     p.execute(stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, s.weights}, {DNNL_ARG_DST, dst}});

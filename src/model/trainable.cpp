@@ -264,15 +264,13 @@ void TrainableDistilBert::frozen_prefix_forward(const std::vector<std::vector<in
 
 std::vector<float> TrainableDistilBert::logits(const std::vector<std::vector<int32_t>>& sequences) {
   if (task_ != Task::kSequenceClassification) fail(ErrorCode::kInternal, "logits on a model without a classifier");
-  Activations a;
-  forward(TrainBatch::inputs(sequences), PassMode::kEval, 0, a);
-  return std::move(a.logits);
+  forward(TrainBatch::inputs(sequences), PassMode::kEval, 0, step_);
+  return step_.logits;
 }
 
 double TrainableDistilBert::forward_backward(const TrainBatch& batch, uint64_t seed, const std::vector<float>* prefix) {
-  Activations a;
-  const double loss = forward(batch, PassMode::kTrain, seed, a, prefix, prefix ? frozen_prefix() : 0);
-  backward(a);
+  const double loss = forward(batch, PassMode::kTrain, seed, step_, prefix, prefix ? frozen_prefix() : 0);
+  backward(step_);
   return loss;
 }
 
@@ -294,8 +292,7 @@ void TrainableDistilBert::embedding_output(const std::vector<std::vector<int32_t
 
 double TrainableDistilBert::pretraining_loss(const TrainBatch& batch) {
   if (task_ == Task::kSequenceClassification) fail(ErrorCode::kInternal, "pretraining_loss on a classifier");
-  Activations a;
-  return forward(batch, PassMode::kEval, 0, a);
+  return forward(batch, PassMode::kEval, 0, step_);
 }
 
 void TrainableDistilBert::save(const std::string& dir) const {

@@ -77,6 +77,8 @@ struct LayerActivations {
   std::vector<float> mean2, rstd2;  // (T) output_layer_norm statistics
 };
 
+struct LayerWorkspace;  // scratch buffers one layer's passes reuse (trainable_pass.cpp)
+
 // Everything one forward pass computes and its backward pass reads (llm.c's ActivationTensors).
 // B = sequences, L = labels, M = masked-LM positions with a label, V = vocabulary size.
 struct Activations {
@@ -106,9 +108,11 @@ struct Activations {
   std::vector<float> logits;                 // (B, L), (M, V) or (T)
   std::vector<float> dlogits;                // same shape: d(loss)/d(logits), set by the loss
   double loss = 0;                           // mean cross-entropy (0 when no loss was computed)
+  // Scratch the layers' passes reuse; kept here so that a reused Activations allocates nothing new
+  // from one step to the next (fresh gigabyte-sized buffers cost page faults every step).
+  std::shared_ptr<LayerWorkspace> workspace;
 };
 
-struct LayerWorkspace;  // scratch buffers one layer's passes reuse (trainable_pass.cpp)
 
 class TrainableDistilBert {
  public:
@@ -218,6 +222,7 @@ class TrainableDistilBert {
   size_t vt_w_ = 0, vt_b_ = 0, vln_w_ = 0, vln_b_ = 0, vproj_b_ = 0;         // masked-LM head
   size_t rtd_w_ = 0, rtd_b_ = 0, rtd_pw_ = 0, rtd_pb_ = 0;                   // replaced-token detection
   std::vector<LayerIdx> layer_idx_;
+  Activations step_;  // the buffers of forward_backward, logits and pretraining_loss, reused
 };
 
 }  // namespace senti::model

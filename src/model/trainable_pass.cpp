@@ -43,6 +43,13 @@ struct LayerWorkspace {
   int64_t probs_total = 0;                                   // floats of one layer's attention probabilities
 };
 
+namespace {
+LayerWorkspace& workspace(Activations& a) {
+  if (!a.workspace) a.workspace = std::make_shared<LayerWorkspace>();
+  return *a.workspace;
+}
+}  // namespace
+
 float* TrainableDistilBert::grad_of(size_t i, const Activations& a) {
   Param& p = params_[i];
   return p.trainable && a.mode == PassMode::kTrain ? p.grad.mutable_data() : nullptr;
@@ -89,8 +96,8 @@ void TrainableDistilBert::encoder_forward(const TrainBatch& batch, Activations& 
     embeddings_forward(a);
   }
 
-  a.layers.assign(static_cast<size_t>(NL), LayerActivations{});
-  LayerWorkspace ws;
+  a.layers.resize(static_cast<size_t>(NL));  // buffers keep their memory; each pass resizes them
+  LayerWorkspace& ws = workspace(a);
   kernels::attention_prob_offsets(a.seqs, c.n_heads, &ws.probs_total);
   for (int64_t l = first_layer; l < std::min(end_layer, NL); ++l) layer_forward(l, a, ws);
 }
@@ -161,7 +168,7 @@ void TrainableDistilBert::backward(Activations& a, std::vector<float>* d_input) 
   } else {
     classifier_head_backward(a, dx);
   }
-  LayerWorkspace ws;
+  LayerWorkspace& ws = workspace(a);
   for (int64_t l = config_.n_layers - 1; l >= a.first_layer; --l) {
     if (!a.keep[l]) break;  // nothing trainable at or below this layer
     layer_backward(l, a, dx, ws);

@@ -223,6 +223,51 @@ TEST(Kernels, Bf16DenseLayersMatchF32WithinBf16Rounding) {
     for (int64_t o = out; o < ldy; ++o) EXPECT_EQ(h.y[i * ldy + o], 0.f);
 }
 
+// Token counts change every training step. The bf16 products cut them into blocks padded to a few
+// sizes: over many different counts (and blocks longer than one piece, in rows and in the inner
+// dimension) the results stay within bf16 rounding of f32 and the compiled primitives stop growing.
+TEST(Kernels, Bf16DenseLayersKeepABoundedSetOfPrimitivesAcrossTokenCounts) {
+  if (!compute_type_available(ComputeType::kBf16)) GTEST_SKIP() << "bf16 is not available on this CPU (needs AVX-512)";
+  const int64_t in = 32, out = 24, max_m = 2200;
+  auto x = randn(static_cast<size_t>(max_m * in), 11), w = randn(static_cast<size_t>(out * in), 12, 0.1f),
+       dy = randn(static_cast<size_t>(max_m * out), 13);
+  auto rel = [](const std::vector<float>& a, const std::vector<float>& c) {
+    double num = 0, den = 0;
+    for (size_t i = 0; i < a.size(); ++i) num += (a[i] - c[i]) * (a[i] - c[i]), den += c[i] * c[i];
+    return std::sqrt(num / std::max(den, 1e-30));
+  };
+  auto step = [&](int64_t m, MatmulPrecision p) {
+    set_training_matmul(p);
+    const DenseShape s{m, in, out};
+    std::vector<float> y(static_cast<size_t>(m * out)), dx(static_cast<size_t>(m * in), 0.25f),
+        dw(static_cast<size_t>(out * in), 0.5f);
+    dense_forward(x.data(), w.data(), nullptr, s, y.data());
+    dense_backward(dy.data(), x.data(), w.data(), s, dx.data(), /*accumulate_dx=*/true, dw.data(), nullptr);
+    set_training_matmul(MatmulPrecision::kF32);
+    return std::vector<std::vector<float>>{y, dx, dw};
+  };
+  const uint64_t before = training_matmul_cache_stats().created;  // earlier tests on this thread
+  uint64_t after_warmup = 0;
+  int counts = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (int64_t m = 1; m <= max_m; m += 11) {
+      counts += round == 0;
+      const auto h = step(m, MatmulPrecision::kBf16), f = step(m, MatmulPrecision::kF32);
+      for (size_t i = 0; i < h.size(); ++i) ASSERT_LT(rel(h[i], f[i]), 1e-2) << "m " << m << ", output " << i;
+    }
+    if (round == 0) after_warmup = training_matmul_cache_stats().created - before;
+  }
+  const MatmulCacheStats st = training_matmul_cache_stats();
+  EXPECT_GT(after_warmup, 0u);
+  // At most 22 padded sizes per block (16..128 by 16, 192..1024 by 64), each written to C or to
+  // scratch, for 3 products: 132, against one per product and token count (600) without padding.
+  EXPECT_LE(after_warmup, 132u);
+  EXPECT_LE(st.cached, st.capacity);
+  // The second pass over the same 80 token counts found every shape compiled already.
+  EXPECT_EQ(st.created - before, after_warmup);
+  std::printf("  bf16 primitives for 3 products x %d token counts: %zu made\n", counts, static_cast<size_t>(after_warmup));
+}
+
 TEST(Kernels, SoftmaxAndLayerNormMatchDirectFormulas) {
   for (int64_t n : {1, 5, 16, 33, 128}) {
     auto x = randn(3 * n, 7, 3.f);
