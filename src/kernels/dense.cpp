@@ -84,16 +84,17 @@ void gemm_bf16(char ta, char tb, int64_t m, int64_t n, int64_t k, const float* a
                int64_t ldb, float beta, float* c, int64_t ldc) {
   thread_local std::vector<uint16_t> abuf, bbuf;
   thread_local std::vector<float> cbuf;
-  for (int64_t m0 = 0; m0 < m; m0 += kBlock) {
-    const int64_t mc = std::min(kBlock, m - m0), mp = padded_extent(mc);
-    for (int64_t k0 = 0; k0 < k; k0 += kBlock) {
-      const int64_t kc = std::min(kBlock, k - k0), kp = padded_extent(kc);
-      const bool accumulate = k0 > 0 || beta != 0.f;
-      // Stored shapes: A is (m, k) or, transposed, (k, m); B is (k, n) or (n, k).
+  // Each piece of B (the weights, or the vocabulary's 30k rows) and each block of A is converted once.
+  for (int64_t k0 = 0; k0 < k; k0 += kBlock) {
+    const int64_t kc = std::min(kBlock, k - k0), kp = padded_extent(kc);
+    const bool accumulate = k0 > 0 || beta != 0.f;
+    // Stored shapes: A is (m, k) or, transposed, (k, m); B is (k, n) or (n, k).
+    if (tb == 'N') to_bf16_padded(b + k0 * ldb, kc, n, ldb, kp, n, bbuf);
+    else to_bf16_padded(b + k0, n, kc, ldb, n, kp, bbuf);
+    for (int64_t m0 = 0; m0 < m; m0 += kBlock) {
+      const int64_t mc = std::min(kBlock, m - m0), mp = padded_extent(mc);
       if (ta == 'N') to_bf16_padded(a + m0 * lda + k0, mc, kc, lda, mp, kp, abuf);
       else to_bf16_padded(a + k0 * lda + m0, kc, mc, lda, kp, mp, abuf);
-      if (tb == 'N') to_bf16_padded(b + k0 * ldb, kc, n, ldb, kp, n, bbuf);
-      else to_bf16_padded(b + k0, n, kc, ldb, n, kp, bbuf);
       float* cblock = c + m0 * ldc;
       if (mp == mc) {
         matmul_bf16(ta, tb, mp, n, kp, abuf.data(), bbuf.data(), accumulate, cblock, ldc);
