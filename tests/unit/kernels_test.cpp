@@ -2,6 +2,7 @@
 // softmax, the vectorized exp, and packed attention against a direct computation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -90,7 +91,11 @@ double norm_rel_error(const float* y, const float* ref, int64_t n) {
     d += (static_cast<double>(y[i]) - ref[i]) * (static_cast<double>(y[i]) - ref[i]);
     r += static_cast<double>(ref[i]) * ref[i];
   }
-  return std::sqrt(d / r);
+  return std::sqrt(d / std::max(r, 1e-30));
+}
+double norm_rel_error(const std::vector<float>& y, const std::vector<float>& ref) {
+  EXPECT_EQ(y.size(), ref.size());
+  return norm_rel_error(y.data(), ref.data(), static_cast<int64_t>(std::min(y.size(), ref.size())));
 }
 }  // namespace
 
@@ -209,16 +214,11 @@ TEST(Kernels, Bf16DenseLayersMatchF32WithinBf16Rounding) {
     return o;
   };
   const Out f = run(MatmulPrecision::kF32), h = run(MatmulPrecision::kBf16);
-  auto rel = [](const std::vector<float>& a, const std::vector<float>& c) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < a.size(); ++i) num += (a[i] - c[i]) * (a[i] - c[i]), den += c[i] * c[i];
-    return std::sqrt(num / std::max(den, 1e-30));
-  };
-  EXPECT_LT(rel(h.y, f.y), 1e-2);
-  EXPECT_GT(rel(h.y, f.y), 0.0);  // bf16 really ran
-  EXPECT_LT(rel(h.dx, f.dx), 1e-2);
-  EXPECT_LT(rel(h.dw, f.dw), 1e-2);
-  EXPECT_LT(rel(h.db, f.db), 1e-6);  // a plain f32 sum either way
+  EXPECT_LT(norm_rel_error(h.y, f.y), 1e-2);
+  EXPECT_GT(norm_rel_error(h.y, f.y), 0.0);  // bf16 really ran
+  EXPECT_LT(norm_rel_error(h.dx, f.dx), 1e-2);
+  EXPECT_LT(norm_rel_error(h.dw, f.dw), 1e-2);
+  EXPECT_LT(norm_rel_error(h.db, f.db), 1e-6);  // a plain f32 sum either way
   for (int64_t i = 0; i < m; ++i)      // the gaps between strided rows are untouched
     for (int64_t o = out; o < ldy; ++o) EXPECT_EQ(h.y[i * ldy + o], 0.f);
 }
@@ -231,11 +231,6 @@ TEST(Kernels, Bf16DenseLayersKeepABoundedSetOfPrimitivesAcrossTokenCounts) {
   const int64_t in = 32, out = 24, max_m = 2200;
   auto x = randn(static_cast<size_t>(max_m * in), 11), w = randn(static_cast<size_t>(out * in), 12, 0.1f),
        dy = randn(static_cast<size_t>(max_m * out), 13);
-  auto rel = [](const std::vector<float>& a, const std::vector<float>& c) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < a.size(); ++i) num += (a[i] - c[i]) * (a[i] - c[i]), den += c[i] * c[i];
-    return std::sqrt(num / std::max(den, 1e-30));
-  };
   auto step = [&](int64_t m, MatmulPrecision p) {
     set_training_matmul(p);
     const DenseShape s{m, in, out};
@@ -253,7 +248,7 @@ TEST(Kernels, Bf16DenseLayersKeepABoundedSetOfPrimitivesAcrossTokenCounts) {
     for (int64_t m = 1; m <= max_m; m += 17) {
       counts += round == 0;
       const auto h = step(m, MatmulPrecision::kBf16), f = step(m, MatmulPrecision::kF32);
-      for (size_t i = 0; i < h.size(); ++i) ASSERT_LT(rel(h[i], f[i]), 1e-2) << "m " << m << ", output " << i;
+      for (size_t i = 0; i < h.size(); ++i) ASSERT_LT(norm_rel_error(h[i], f[i]), 1e-2) << "m " << m << ", output " << i;
     }
     if (round == 0) after_warmup = training_matmul_cache_stats().created - before;
   }
