@@ -30,7 +30,7 @@
 # SYNTHETIC: everyday sentences from tools/make-everyday-sentences.py added to the short round
 # (GRAMMAR: its --grammar version, default 2; 1 wrote the data of the third step of 04fc108);
 # TF_TEACHER=0 for the n-gram teacher alone; STUDENT_INIT=encoder|teacher|DIR: what the student
-# starts from (DIR: any classifier folder, e.g. an earlier default model to train further), STUDENT_LR; SHORT_ROUND=1 and SHORT_LR for the short-text round; SHORT_FROM=init skips
+# starts from (DIR: any classifier folder, e.g. an earlier default model to train further), STUDENT_LR; SHORT_ROUND=1 and SHORT_LR for the short-text round (a list, "1e-4 5e-5", chains rounds); SHORT_FROM=init skips
 # stage 6 and runs the short round from what STUDENT_INIT names, SHORT_FROM=student (default) from
 # stage 6's student; SEED, default 42, or SEEDS="42 43 ...": one short round a seed, averaged),
 # DISTILL=0 for the previous recipe (stage 4's model is the result).
@@ -44,7 +44,7 @@ t_arg=()
 [ "$threads" != 0 ] && t_arg=(-t "$threads")
 bf16_arg=()
 [ "${BF16:-1}" = 1 ] && bf16_arg=(--bf16)
-senti=$root/build/release/apps/senti/senti
+senti=${SENTI:-$root/build/release/apps/senti/senti}  # SENTI: another binary (a dry run of the stages)
 [ -f "$archive" ] || { echo "train-default-model: no IMDb archive at $archive" >&2; exit 1; }
 (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
 mkdir -p "$work"
@@ -195,23 +195,31 @@ if [ "${DISTILL:-1}" = 1 ]; then
         "$work/distill-short/train.jsonl"; cat "${synthetic[@]}" </dev/null; } >"$work/distill-short/short.jsonl.tmp"
       mv "$work/distill-short/short.jsonl.tmp" "$work/distill-short/short.jsonl"
     fi
-    # One run a seed (the first in student-short, the others in student-short-sSEED); with several,
-    # the result is their weights' mean, a model soup (senti convert -m A -m B).
-    members=()
-    for s in $SEEDS; do
-      out=$work/student-short
-      [ ${#members[@]} -gt 0 ] && out=$work/student-short-s$s
-      [ ${#members[@]} -gt 0 ] && stage "6b/7 short round, seed $s"
-      SEED=$s finetune "$result" "$work/distill-short/short.jsonl" "$out" "$SHORT_LR" \
-        --eval-data "$work/distill-short/validation.jsonl"
-      members+=(-m "$out")
+    # SHORT_LR may list several rates ("1e-4 5e-5"): one round each, each from the one before, on
+    # the same data (round 1 in student-short, round k in student-short-rK). In each round, one run
+    # a seed (the first seed's in that folder, the others in its -sSEED twin); with several seeds,
+    # the round's result is their weights' mean, a model soup (senti convert -m A -m B).
+    round=0
+    for lr in $SHORT_LR; do
+      round=$((round + 1))
+      suffix=""
+      [ "$round" -gt 1 ] && suffix=-r$round && stage "6b/7 short round $round from $(basename "$result") (learning rate $lr)"
+      members=()
+      for s in $SEEDS; do
+        out=$work/student-short$suffix
+        [ ${#members[@]} -gt 0 ] && out=$work/student-short$suffix-s$s
+        [ ${#members[@]} -gt 0 ] && stage "6b/7 short round $round, seed $s"
+        SEED=$s finetune "$result" "$work/distill-short/short.jsonl" "$out" "$lr" \
+          --eval-data "$work/distill-short/validation.jsonl"
+        members+=(-m "$out")
+      done
+      result=$work/student-short$suffix
+      if [ ${#members[@]} -gt 2 ]; then
+        stage "6c/7 model soup of round $round: the mean of its runs' weights (seeds $SEEDS)"
+        "$senti" convert "${members[@]}" -o "$work/soup$suffix" --dtype f32
+        result=$work/soup$suffix
+      fi
     done
-    result=$work/student-short
-    if [ ${#members[@]} -gt 2 ]; then
-      stage "6c/7 model soup: the mean of the short rounds' weights (seeds $SEEDS)"
-      "$senti" convert "${members[@]}" -o "$work/soup" --dtype f32
-      result=$work/soup
-    fi
   fi
 fi
 
