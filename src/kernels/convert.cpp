@@ -6,13 +6,13 @@
 #include <immintrin.h>
 #endif
 
+#include "kernels/parallel.h"
 #include "tensor/tensor.h"
 
 namespace senti::kernels {
 
 void to_bf16(const float* a, int64_t rows, int64_t cols, int64_t ld, uint16_t* out) {
-#pragma omp parallel for schedule(static) if (rows * cols > 65536)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, rows * cols, 65536, [&](int64_t r) {
     const float* src = a + r * ld;
     uint16_t* dst = out + r * cols;
     int64_t c = 0;
@@ -21,7 +21,7 @@ void to_bf16(const float* a, int64_t rows, int64_t cols, int64_t ld, uint16_t* o
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + c), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(src + c)));
 #endif
     for (; c < cols; ++c) dst[c] = f32_to_bf16(src[c]);
-  }
+  });
 }
 
 void quantize_rows_s8(const float* w, int64_t rows, int64_t cols, int8_t* q, float* scale, int levels) {
@@ -61,8 +61,7 @@ void row_range(const float* x, int64_t n, float& lo, float& hi) {
 }  // namespace
 
 void quantize_rows_u8(const float* x, int64_t rows, int64_t cols, uint8_t* q, float* scale, int32_t* zero_point) {
-#pragma omp parallel for schedule(static) if (rows * cols > 32768)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, rows * cols, 32768, [&](int64_t r) {
     const float* src = x + r * cols;
     float lo, hi;
     row_range(src, cols, lo, hi);
@@ -87,7 +86,7 @@ void quantize_rows_u8(const float* x, int64_t rows, int64_t cols, uint8_t* q, fl
       const float v = std::clamp(src[c] * inv + zp + 0.5f, 0.f, 255.f);
       dst[c] = static_cast<uint8_t>(static_cast<int32_t>(v));
     }
-  }
+  });
 }
 
 }  // namespace senti::kernels

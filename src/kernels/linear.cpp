@@ -8,6 +8,7 @@
 
 #include "kernels/convert.h"
 #include "kernels/onednn.h"
+#include "kernels/parallel.h"
 #include "kernels/primitive_cache.h"
 #include "kernels/ops.h"
 #include "util/error.h"
@@ -167,8 +168,7 @@ struct Linear::Impl {
     const float* ws = weight_scale.data();
     const int32_t* wsum = weight_sum.data();
     const float* b = bias_data.data();
-#pragma omp parallel for schedule(static) if (m * out > 32768)
-    for (int64_t i = 0; i < m; ++i) {
+    parallel_for(m, m * out, 32768, [&](int64_t i) {
       const int32_t* a = acc + i * out;
       float* yr = y + i * out;
       const float sx = xs[i];
@@ -176,7 +176,7 @@ struct Linear::Impl {
       if (e == Epilogue::kResidual) {
 #pragma omp simd
         for (int64_t o = 0; o < out; ++o) yr[o] += static_cast<float>(a[o] - z * wsum[o]) * (sx * ws[o]) + b[o];
-        continue;
+        return;
       }
 #pragma omp simd
       for (int64_t o = 0; o < out; ++o) yr[o] = static_cast<float>(a[o] - z * wsum[o]) * (sx * ws[o]) + b[o];
@@ -186,7 +186,7 @@ struct Linear::Impl {
         case Epilogue::kRelu: relu(yr, out); break;
         default: break;
       }
-    }
+    });
   }
 };
 

@@ -6,12 +6,13 @@
 #include <immintrin.h>
 #endif
 
+#include "kernels/parallel.h"
+
 namespace senti::kernels {
 
 void layernorm_forward(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t dim,
                        float eps, float* y) {
-#pragma omp parallel for schedule(static) if (rows * dim > 16384)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, rows * dim, 16384, [&](int64_t r) {
     const float* xr = x + r * dim;
     float* yr = y + r * dim;
     // Two passes in float with a double final sum would cost more; float accumulation over
@@ -29,7 +30,7 @@ void layernorm_forward(const float* x, const float* gamma, const float* beta, in
     const float inv = 1.f / std::sqrt(sq / static_cast<float>(dim) + eps);
 #pragma omp simd
     for (int64_t i = 0; i < dim; ++i) yr[i] = (xr[i] - mean) * inv * gamma[i] + beta[i];
-  }
+  });
 }
 
 #if defined(__AVX512F__)
@@ -86,15 +87,14 @@ template <class Scalar>
 void elementwise(int64_t n, const Scalar& scalar) {
 #endif
   constexpr int64_t kBlock = 4096;
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t b = 0; b < n; b += kBlock) {
-    const int64_t end = std::min(n, b + kBlock);
+  parallel_for((n + kBlock - 1) / kBlock, n, 65536, [&](int64_t blk) {
+    const int64_t b = blk * kBlock, end = std::min(n, b + kBlock);
     int64_t i = b;
 #if defined(__AVX512F__)
     for (; i + 16 <= end; i += 16) vec(i);
 #endif
     for (; i < end; ++i) scalar(i);
-  }
+  });
 }
 }  // namespace
 
@@ -131,14 +131,13 @@ void softmax_rows(float* x, int64_t rows, int64_t n) {
 
 void embed_tokens(const int32_t* ids, const int32_t* positions, int64_t tokens, const float* word,
                   const float* position, int64_t dim, float* out) {
-#pragma omp parallel for schedule(static) if (tokens * dim > 65536)
-  for (int64_t t = 0; t < tokens; ++t) {
+  parallel_for(tokens, tokens * dim, 65536, [&](int64_t t) {
     const float* w = word + static_cast<int64_t>(ids[t]) * dim;
     const float* p = position + static_cast<int64_t>(positions[t]) * dim;
     float* o = out + t * dim;
 #pragma omp simd
     for (int64_t i = 0; i < dim; ++i) o[i] = w[i] + p[i];
-  }
+  });
 }
 
 void gelu_erf(float* x, int64_t n) {
